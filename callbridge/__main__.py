@@ -1,0 +1,3 @@
+from callbridge.cli.main import main
+
+main()

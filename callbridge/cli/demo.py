@@ -1,0 +1,143 @@
+"""``callbridge demo``: the whole product, end to end, on the embedded defaults."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import typer
+
+from callbridge.cli.common import console
+from callbridge.config import load_settings
+from callbridge.db import migrate
+from callbridge.errors import CallbridgeError
+from callbridge.privacy.vault import KeyRing
+from callbridge.runtime import Runtime
+from callbridge.tenancy import create_organization, issue_token
+
+MARKER = ".callbridge-demo"
+WAIT_SECONDS = 60.0
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def _fresh_data_dir(path: Path) -> None:
+    """Start from nothing; only a folder an earlier demo made is ever removed."""
+    if path.exists():
+        if not (path / MARKER).exists():
+            raise CallbridgeError(
+                f"{path} exists and was not made by the demo; refusing to delete it.",
+                hint="pass --data-dir with a new folder",
+            )
+        shutil.rmtree(path)
+    path.mkdir(parents=True)
+    (path / MARKER).write_text("made by 'callbridge demo'; safe to delete\n")
+
+
+@contextmanager
+def _process(args: list[str], env: dict[str, str], log_path: Path) -> Iterator[subprocess.Popen[bytes]]:
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+            [sys.executable, "-m", "callbridge", *args], env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+        try:
+            yield proc
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def _wait_until(check: object, what: str) -> None:
+    waiter = threading.Event()
+    for _ in range(int(WAIT_SECONDS / 0.2)):
+        try:
+            if check():  # type: ignore[operator]
+                return
+        except httpx.HTTPError:
+            pass
+        waiter.wait(0.2)
+    raise CallbridgeError(f"The demo gave up waiting for {what}.", hint="read the logs in the data directory")
+
+
+def demo(
+    data_dir: Path = typer.Option(Path("var/demo"), help="Folder for the demo's database, keys and logs"),
+) -> None:
+    """Set up a demo organization, start the server and a worker, run a job end to end, report."""
+    data_dir = data_dir.resolve()
+    _fresh_data_dir(data_dir)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CALLBRIDGE_")}
+    env["CALLBRIDGE_DATA_DIR"] = str(data_dir)
+    settings = load_settings(data_dir=data_dir)
+    steps: list[str] = []
+
+    KeyRing([KeyRing.generate_key("k1")]).save(settings.keyring_path)
+    steps.append(f"created the key ring {settings.keyring_path}")
+    migrate.upgrade(settings.db_url)
+    steps.append(f"migrated the SQLite database {settings.db_url.removeprefix('sqlite:///')}")
+
+    rt = Runtime(settings)
+    org_id, membership_id = create_organization(
+        rt.db, rt.clock, name="Demo Co", slug="demo", owner_email="admin@demo.example"
+    )
+    with rt.db.tenant(org_id) as session:
+        _, token = issue_token(session, rt.clock, membership_id=membership_id, name="demo", actor="demo")
+        rt.vault.put(session, "crm:demo:api-key", "demo", "demo-secret-value")
+    steps.append(
+        "created organization 'demo' with owner admin@demo.example, an API token and a sealed credential"
+    )
+    rt.close()
+
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    headers = {"Authorization": f"Bearer {token}"}
+    with (
+        _process(["serve", "--port", str(port)], env, data_dir / "server.log"),
+        _process(["worker", "--poll-seconds", "0.2"], env, data_dir / "worker.log"),
+        httpx.Client(base_url=base, timeout=10) as client,
+    ):
+        _wait_until(lambda: client.get("/readyz").status_code == 200, "the server to be ready")
+        steps.append(f"started the server at {base} and a worker")
+        job = client.post("/api/v1/jobs/selftest", headers=headers).json()
+        steps.append(f"queued job {job['id']} ({job['kind']}) through the API")
+
+        def job_done() -> bool:
+            state = client.get(f"/api/v1/jobs/{job['id']}", headers=headers).json()
+            return bool(state["status"] == "done")
+
+        _wait_until(job_done, f"job {job['id']} to finish")
+        audit = client.get("/api/v1/audit", headers=headers, params={"action": "selftest.completed"}).json()
+        steps.append(f"the worker ran it; the audit log shows {len(audit)} 'selftest.completed' entry")
+        ready = client.get("/readyz").json()
+
+    console.rule("[bold green]callbridge demo: done")
+    for i, step in enumerate(steps, 1):
+        console.print(f"{i}. {step}")
+    console.print()
+    console.print(f"Data directory: {data_dir}  (database, key ring, server.log, worker.log)")
+    console.print(f"Readiness:      {ready['checks']}")
+    console.print("Run it yourself:")
+    console.print(
+        f"  CALLBRIDGE_DATA_DIR={data_dir} .venv/bin/callbridge serve   # then open http://127.0.0.1:8000/docs"
+    )
+    console.print(f"  CALLBRIDGE_DATA_DIR={data_dir} .venv/bin/callbridge worker")
+    console.print("  curl -H 'Authorization: Bearer <token>' http://127.0.0.1:8000/api/v1/me")
+    console.print(
+        f"  (create a token: CALLBRIDGE_DATA_DIR={data_dir} .venv/bin/callbridge token create "
+        "--org demo --email admin@demo.example)"
+    )

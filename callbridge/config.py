@@ -1,0 +1,207 @@
+"""Settings: environment variables ``CALLBRIDGE_*`` over an optional ``callbridge.toml``.
+
+``load_settings()`` is the one way in: it turns every validation problem into a
+:class:`~callbridge.errors.ConfigError` that names the setting, the value and the fix.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit, urlunsplit
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from callbridge.errors import ConfigError
+
+__all__ = ["Settings", "effective_config", "load_settings", "mask_url"]
+
+ENV_PREFIX = "CALLBRIDGE_"
+DATABASE_SCHEMES = ("sqlite", "postgresql+psycopg")
+JOBS_SCHEMES = ("sqlite", "redis", "rediss")
+
+# What to tell a person when a setting is wrong, keyed by field name.
+HINTS: dict[str, str] = {
+    "database_url": "use sqlite:///path/to/callbridge.db or postgresql+psycopg://user@host:5432/db",
+    "jobs_url": "use sqlite:///path/to/jobs.db or redis://host:6379/0",
+    "public_url": "give the https:// address at which the platforms can reach this server, "
+    "or leave it unset to run polling-only",
+    "clock": "use 'system' (production) or 'virtual' (tests and benchmarks)",
+    "log_level": "use one of DEBUG, INFO, WARNING, ERROR",
+    "keys": "set CALLBRIDGE_KEYS to 'keyid:base64key[,keyid:base64key…]' or run "
+    "'callbridge keys init' to create a key ring file",
+    "http_timeout_seconds": "use a positive number of seconds, e.g. 10",
+    "default_region": "use a two-letter ISO country code such as US, GB or DE",
+}
+
+
+class Settings(BaseSettings):
+    """Every setting of callbridge, in one place."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        extra="forbid",
+        toml_file=os.environ.get(f"{ENV_PREFIX}CONFIG_FILE", "callbridge.toml"),
+    )
+
+    data_dir: Path = Field(default=Path("var"), description="Where embedded data lives")
+    database_url: str | None = Field(default=None, description="SQLAlchemy URL of the database")
+    jobs_url: str | None = Field(default=None, description="Job broker: sqlite:/// or redis://")
+    jobs_name: str = Field(default="callbridge", description="Queue name (Redis key prefix)")
+    keys: SecretStr | None = Field(default=None, description="Key ring: 'id:base64key,…'")
+    keyring_file: Path | None = Field(default=None, description="Key ring file (default in data_dir)")
+    public_url: str | None = Field(default=None, description="Public https URL; enables webhooks")
+    clock: Literal["system", "virtual"] = "system"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    http_timeout_seconds: float = Field(default=10.0, gt=0)
+    http_max_retries: int = Field(default=4, ge=0, le=10)
+    job_max_attempts: int = Field(default=8, ge=1, le=100)
+    job_lease_seconds: int = Field(default=300, ge=5)
+    webhook_max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    default_region: str = Field(default="US", min_length=2, max_length=2)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if value.startswith(("postgresql://", "postgres://")):
+            value = "postgresql+psycopg://" + value.split("://", 1)[1]
+        scheme = value.split("://", 1)[0] if "://" in value else ""
+        if scheme not in DATABASE_SCHEMES:
+            raise ValueError(f"unsupported database scheme {scheme or '(none)'!r}")
+        return value
+
+    @field_validator("jobs_url")
+    @classmethod
+    def _check_jobs_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        scheme = value.split("://", 1)[0] if "://" in value else ""
+        if scheme not in JOBS_SCHEMES:
+            raise ValueError(f"unsupported job broker {scheme or '(none)'!r}")
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _check_public_url(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("https", "http") or not parts.netloc:
+            raise ValueError("not an http(s) URL")
+        return value.rstrip("/")
+
+    @field_validator("default_region")
+    @classmethod
+    def _check_region(cls, value: str) -> str:
+        if not value.isalpha():
+            raise ValueError("not a country code")
+        return value.upper()
+
+    @field_validator("keys")
+    @classmethod
+    def _check_keys(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        for entry in value.get_secret_value().split(","):
+            key_id, sep, material = entry.strip().partition(":")
+            if not sep or not key_id or not material:
+                # Never echo the value: it is key material.
+                raise ValueError("an entry is not of the form 'keyid:base64key'")
+        return value
+
+    @model_validator(mode="after")
+    def _fill_defaults(self) -> Settings:
+        if self.database_url is None:
+            self.database_url = f"sqlite:///{self.data_dir / 'callbridge.db'}"
+        if self.jobs_url is None:
+            self.jobs_url = f"sqlite:///{self.data_dir / 'jobs.db'}"
+        if self.keyring_file is None:
+            self.keyring_file = self.data_dir / "keyring.json"
+        return self
+
+    @property
+    def db_url(self) -> str:
+        assert self.database_url is not None
+        return self.database_url
+
+    @property
+    def broker_url(self) -> str:
+        assert self.jobs_url is not None
+        return self.jobs_url
+
+    @property
+    def keyring_path(self) -> Path:
+        assert self.keyring_file is not None
+        return self.keyring_file
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read the settings, or raise a ConfigError naming every bad setting and its fix."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise _config_error(exc) from None
+
+
+def _config_error(exc: ValidationError) -> ConfigError:
+    lines = []
+    first_field = None
+    for err in exc.errors():
+        field = str(err["loc"][0]) if err["loc"] else "?"
+        first_field = first_field or field
+        env_name = ENV_PREFIX + field.upper()
+        if err["type"] == "extra_forbidden":
+            lines.append(f"{env_name}: unknown setting; remove it or check its spelling")
+            continue
+        shown = "(hidden)" if field == "keys" else repr(err.get("input"))
+        reason = err["msg"].removeprefix("Value error, ")
+        hint = HINTS.get(field, "see 'callbridge config check --help' for the allowed values")
+        lines.append(f"{env_name}={shown}: {reason}; {hint}")
+    message = "Invalid configuration:\n  " + "\n  ".join(lines)
+    return ConfigError(message, field=first_field, hint=HINTS.get(first_field or ""))
+
+
+def mask_url(url: str) -> str:
+    """Hide the password of a URL (``postgresql://u:secret@h/db`` → ``postgresql://u:***@h/db``)."""
+    parts = urlsplit(url)
+    if parts.password:
+        netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+        return urlunsplit(parts._replace(netloc=netloc))
+    return url
+
+
+def effective_config(settings: Settings) -> dict[str, str]:
+    """The settings as a person may see them: secrets and URL passwords masked."""
+    shown: dict[str, str] = {}
+    for name in Settings.model_fields:
+        value = getattr(settings, name)
+        if isinstance(value, SecretStr):
+            text = "***"
+        elif value is None:
+            text = "(unset)"
+        elif name.endswith("_url"):
+            text = mask_url(str(value))
+        else:
+            text = str(value)
+        shown[ENV_PREFIX + name.upper()] = text
+    return shown

@@ -1,0 +1,1 @@
+"""Background work: rows in the database, run by workers, woken by Huey."""

@@ -1,0 +1,75 @@
+"""Huey as the wake-up bell: the database holds the work, Huey tells a worker to look now.
+
+``SqliteHuey`` is the embedded default; ``RedisHuey`` when ``CALLBRIDGE_JOBS_URL=redis://…`` so
+workers on several machines share one bell. Losing the broker's contents loses nothing: workers
+also poll the database on every tick.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from huey import Huey, RedisHuey, SqliteHuey
+
+from callbridge.errors import ConfigError
+
+__all__ = ["Broker", "make_huey"]
+
+log = logging.getLogger(__name__)
+
+
+def make_huey(url: str, name: str) -> Huey:
+    scheme = urlsplit(url).scheme
+    if scheme == "sqlite":
+        path = Path(url.split("sqlite:///", 1)[1])
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return SqliteHuey(name=name, filename=str(path), results=False, utc=True)
+    if scheme in ("redis", "rediss"):
+        return RedisHuey(name=name, url=url, results=False, utc=True)
+    raise ConfigError(
+        f"CALLBRIDGE_JOBS_URL scheme {scheme!r} is not supported.",
+        field="jobs_url",
+        hint="use sqlite:///path/to/jobs.db or redis://host:6379/0",
+    )
+
+
+class Broker:
+    """Sends and receives wake-up hints through Huey."""
+
+    def __init__(self, huey: Huey, on_wake: Callable[[str | None], None]) -> None:
+        self.huey = huey
+        self._on_wake = on_wake
+        self._wake_task = huey.task(name="callbridge.wake")(self._handle_wake)
+
+    def _handle_wake(self, job_id: str | None = None) -> None:
+        self._on_wake(job_id)
+
+    def wake(self, job_id: str | None = None) -> None:
+        """Ask a worker to look now; a broker outage only delays work until the next tick."""
+        try:
+            self._wake_task(job_id)
+        except Exception as exc:
+            log.warning(
+                "job broker unreachable (%s); the worker's next tick will pick the job up", type(exc).__name__
+            )
+
+    def drain(self, limit: int = 100) -> int:
+        """Execute up to ``limit`` queued hints in this process; returns how many ran."""
+        ran = 0
+        while ran < limit:
+            task = self.huey.dequeue()
+            if task is None:
+                break
+            self.huey.execute(task)
+            ran += 1
+        return ran
+
+    def ping(self) -> None:
+        """Raise if the broker cannot be reached."""
+        self.huey.pending_count()
+
+    def flush(self) -> None:
+        self.huey.flush()
