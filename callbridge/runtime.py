@@ -43,8 +43,7 @@ class Runtime:
             self.clock = SystemClock()
         self.registry = TaskRegistry()
         register_builtin_tasks(self.registry)
-        self.broker = Broker(make_huey(settings.broker_url, settings.jobs_name), self._on_wake)
-        self._waker_id = "hint"
+        self.broker = Broker(make_huey(settings.broker_url, settings.jobs_name))
 
     @cached_property
     def vault(self) -> Vault:
@@ -65,14 +64,6 @@ class Runtime:
     ) -> tuple[Job, bool]:
         """Enqueue in its own transaction, then ring the bell; returns ``(job, created)``."""
         return submit(self, organization_id, kind, payload, key=key, max_attempts=max_attempts)
-
-    def _on_wake(self, job_id: str | None) -> None:
-        from callbridge.jobs.runner import run_due, run_one
-
-        if job_id:
-            run_one(self, job_id, worker_id=self._waker_id)
-        else:
-            run_due(self, worker_id=self._waker_id)
 
     def close(self) -> None:
         self.db.dispose()

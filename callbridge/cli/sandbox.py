@@ -49,7 +49,7 @@ def list_sandboxes() -> None:
 def serve(
     name: str = typer.Argument(..., help=f"One of: {', '.join(SANDBOXES)}"),
     host: str = typer.Option("127.0.0.1", help="Interface to listen on"),
-    port: int = typer.Option(9000, min=1, max=65535, help="TCP port"),
+    port: int = typer.Option(8090, min=1, max=65535, help="TCP port"),
 ) -> None:
     """Run one simulator as a real HTTP server."""
     import uvicorn
@@ -57,3 +57,13 @@ def serve(
     application = sandbox_factory(name)()
     console.print(f"{name} sandbox on http://{host}:{port} (control API under /_sandbox/)")
     uvicorn.run(application, host=host, port=port, log_level="warning")
+
+
+def _mount_generate() -> None:
+    from callbridge.sandbox.ringcentral.cli import generate_command
+
+    help_text = "Seed a RingCentral sandbox account with realistic traffic."
+    app.command("generate", help=help_text)(generate_command)
+
+
+_mount_generate()

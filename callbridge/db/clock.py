@@ -21,9 +21,11 @@ class DatabaseClock:
         self.db = db
 
     def now(self) -> datetime:
-        with self.db.anonymous() as session:
-            row = session.get(VirtualClockState, 1)
-            return row.now if row else DEFAULT_START
+        # A read-only connection of its own: the clock is read inside other transactions, and on
+        # SQLite a second writer there would wait for the first one forever.
+        with self.db.engine.connect().execution_options(readonly=True) as conn:
+            now = conn.execute(select(VirtualClockState.now).where(VirtualClockState.id == 1)).scalar()
+            return now or DEFAULT_START
 
     def advance(self, delta: timedelta | float) -> datetime:
         step = delta if isinstance(delta, timedelta) else timedelta(seconds=delta)

@@ -24,9 +24,15 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         # A deferred transaction that reads, then writes, fails at once with SQLITE_BUSY when
         # another writer committed meanwhile (busy_timeout does not apply to that upgrade).
         # BEGIN IMMEDIATE takes the write lock up front, so writers queue on busy_timeout instead.
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+        # Connections opened with execution_options(readonly=True) use a plain BEGIN: a read
+        # must never wait for a writer (WAL lets it read the last committed state).
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def _sqlite_begin(conn: Any) -> None:
+    conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get("readonly") else "BEGIN IMMEDIATE")
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

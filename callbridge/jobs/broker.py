@@ -8,7 +8,6 @@ also poll the database on every tick.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -39,13 +38,10 @@ def make_huey(url: str, name: str) -> Huey:
 class Broker:
     """Sends and receives wake-up hints through Huey."""
 
-    def __init__(self, huey: Huey, on_wake: Callable[[str | None], None]) -> None:
+    def __init__(self, huey: Huey) -> None:
         self.huey = huey
-        self._on_wake = on_wake
-        self._wake_task = huey.task(name="callbridge.wake")(self._handle_wake)
-
-    def _handle_wake(self, job_id: str | None = None) -> None:
-        self._on_wake(job_id)
+        self._hinted: list[str | None] = []
+        self._wake_task = huey.task(name="callbridge.wake")(self._hinted.append)
 
     def wake(self, job_id: str | None = None) -> None:
         """Ask a worker to look now; a broker outage only delays work until the next tick."""
@@ -56,16 +52,16 @@ class Broker:
                 "job broker unreachable (%s); the worker's next tick will pick the job up", type(exc).__name__
             )
 
-    def drain(self, limit: int = 100) -> int:
-        """Execute up to ``limit`` queued hints in this process; returns how many ran."""
-        ran = 0
-        while ran < limit:
+    def drain(self, limit: int = 100) -> list[str | None]:
+        """Take up to ``limit`` queued hints; returns the job ids they name (None: "look now")."""
+        self._hinted.clear()
+        for _ in range(limit):
             task = self.huey.dequeue()
             if task is None:
                 break
             self.huey.execute(task)
-            ran += 1
-        return ran
+        hinted, self._hinted[:] = list(self._hinted), []
+        return hinted
 
     def ping(self) -> None:
         """Raise if the broker cannot be reached."""

@@ -15,11 +15,13 @@ SELFTEST = "system.selftest"
 def selftest(ctx: JobContext) -> None:
     """Record one audit entry, exactly once; proves the worker, database and broker work together.
 
-    ``hold_seconds_before``/``hold_seconds_after`` pause around the effect's commit so that a test
-    (or an operator) can kill the worker mid-job and watch it recover.
+    ``hold_seconds_before``/``hold_seconds_after`` pause the first attempt around the effect's
+    commit, so that a test (or an operator) can kill the worker mid-job and watch it recover.
     """
     hold = threading.Event()
-    hold.wait(float(ctx.payload.get("hold_seconds_before", 0)))
+    first_attempt = ctx.attempt == 1
+    if first_attempt:
+        hold.wait(float(ctx.payload.get("hold_seconds_before", 0)))
     with ctx.session() as session:
         if ctx.first_time(session, "audit"):
             record_audit(
@@ -31,7 +33,8 @@ def selftest(ctx: JobContext) -> None:
                 object_id=ctx.job_id,
                 attempt=ctx.attempt,
             )
-    hold.wait(float(ctx.payload.get("hold_seconds_after", 0)))
+    if first_attempt:
+        hold.wait(float(ctx.payload.get("hold_seconds_after", 0)))
 
 
 def register_builtin_tasks(registry: TaskRegistry) -> None:

@@ -74,7 +74,11 @@ def submit(
     max_attempts: int | None = None,
 ) -> tuple[Job, bool]:
     """Enqueue in a transaction of its own, then wake a worker; returns ``(job, created)``."""
-    spec = runtime.registry.get(kind)  # an unknown kind fails here, not later in a worker
+    if kind not in runtime.registry:  # an unknown kind fails here, not later in a worker
+        raise InvalidInput(
+            f"No job kind {kind!r}.", field="kind", hint=f"use one of: {', '.join(runtime.registry.kinds())}"
+        )
+    spec = runtime.registry.get(kind)
     attempts = max_attempts or spec.max_attempts or runtime.settings.job_max_attempts
     scope = runtime.db.tenant(organization_id) if organization_id else runtime.db.system(f"submit {kind}")
     with scope as session:

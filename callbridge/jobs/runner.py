@@ -49,7 +49,14 @@ def _due(now: datetime) -> object:
     )
 
 
-def run_due(runtime: Runtime, *, worker_id: str, now: datetime | None = None, limit: int = 100) -> RunReport:
+def run_due(
+    runtime: Runtime,
+    *,
+    worker_id: str,
+    now: datetime | None = None,
+    limit: int = 100,
+    report: RunReport | None = None,
+) -> RunReport:
     """Run every job due at ``now`` (default: the runtime's clock), oldest first."""
     now = now or runtime.clock.now()
     with runtime.db.system("jobs.find-due") as session:
@@ -58,7 +65,7 @@ def run_due(runtime: Runtime, *, worker_id: str, now: datetime | None = None, li
                 select(Job.id).where(_due(now)).order_by(Job.next_attempt_at, Job.id).limit(limit)
             )
         )
-    report = RunReport()
+    report = report if report is not None else RunReport()
     for job_id in ids:
         run_one(runtime, job_id, worker_id=worker_id, now=now, report=report)
     return report

@@ -8,7 +8,7 @@ import socket
 import threading
 from typing import TYPE_CHECKING
 
-from callbridge.jobs.runner import RunReport, run_due
+from callbridge.jobs.runner import RunReport, run_due, run_one
 
 if TYPE_CHECKING:
     from callbridge.runtime import Runtime
@@ -29,12 +29,16 @@ class Worker:
         self.totals = RunReport()
 
     def tick(self) -> RunReport:
-        """One round: hints first (they call ``run_due`` too), then the database sweep."""
+        """One round: the jobs the bell named first, then everything the database says is due."""
+        report = RunReport()
         try:
-            self.runtime.broker.drain()
+            hinted = self.runtime.broker.drain()
         except Exception as exc:  # the broker is a hint; the database sweep below still runs
             log.warning("job broker unreachable (%s); polling the database only", type(exc).__name__)
-        report = run_due(self.runtime, worker_id=self.worker_id)
+            hinted = []
+        for job_id in dict.fromkeys(h for h in hinted if h):
+            run_one(self.runtime, job_id, worker_id=self.worker_id, report=report)
+        run_due(self.runtime, worker_id=self.worker_id, report=report)
         self.totals.succeeded += report.succeeded
         self.totals.retried += report.retried
         self.totals.dead += report.dead

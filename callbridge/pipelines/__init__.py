@@ -1,0 +1,1 @@
+"""Logging, archive and summary pipelines: headless, run from workers and the CLI."""

@@ -1,0 +1,1 @@
+"""Phone and meeting platforms (RingCentral first); each implements platforms/base.py."""

@@ -1,0 +1,1 @@
+"""Rate budgets per (platform app, user, rate group), fed by the servers' headers."""

@@ -1,0 +1,1 @@
+"""Simulators of the platforms and CRMs callbridge talks to (demo, tests, benchmarks)."""

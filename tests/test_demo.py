@@ -1,0 +1,44 @@
+"""``callbridge demo`` runs the product end to end and says where to look."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+def test_demo_runs_end_to_end_and_exits_zero(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CALLBRIDGE_")}
+    data_dir = tmp_path / "demo"
+    result = subprocess.run(
+        [sys.executable, "-m", "callbridge", "demo", "--data-dir", str(data_dir)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=180,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "callbridge demo: done" in result.stdout
+    assert "1 'selftest.completed' entry" in result.stdout
+    assert str(data_dir) in result.stdout
+    assert (data_dir / "callbridge.db").exists()
+    assert (data_dir / "keyring.json").stat().st_mode & 0o777 == 0o600
+
+
+def test_demo_refuses_to_wipe_a_folder_it_did_not_make(tmp_path):
+    precious = tmp_path / "precious"
+    precious.mkdir()
+    (precious / "keep.txt").write_text("mine")
+    result = subprocess.run(
+        [sys.executable, "-m", "callbridge", "demo", "--data-dir", str(precious)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 1
+    assert "refusing to delete it" in result.stderr
+    assert (precious / "keep.txt").read_text() == "mine"

@@ -1,0 +1,88 @@
+"""Who may call what: compared against a table written here, not one derived from the code."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from callbridge.db.models import ApiToken, Role
+from callbridge.tenancy import hash_token
+from tests.factories import member_token
+from tests.web import objects
+from tests.web.test_tenant_isolation import api_routes
+
+ALL = {"owner", "admin", "member", "auditor"}
+MANAGERS = {"owner", "admin"}
+READERS = {"owner", "admin", "auditor"}
+
+EXPECTED: dict[tuple[str, str], set[str]] = {
+    ("GET", "/api/v1/me"): ALL,
+    ("GET", "/api/v1/organization"): ALL,
+    ("PATCH", "/api/v1/organization"): MANAGERS,
+    ("GET", "/api/v1/members"): ALL,
+    ("POST", "/api/v1/members"): MANAGERS,
+    ("GET", "/api/v1/members/{member_id}"): ALL,
+    ("PATCH", "/api/v1/members/{member_id}"): MANAGERS,
+    ("DELETE", "/api/v1/members/{member_id}"): MANAGERS,
+    ("GET", "/api/v1/tokens"): ALL,
+    ("POST", "/api/v1/tokens"): ALL,
+    ("GET", "/api/v1/tokens/{token_id}"): ALL,
+    ("DELETE", "/api/v1/tokens/{token_id}"): ALL,
+    ("GET", "/api/v1/jobs"): READERS,
+    ("POST", "/api/v1/jobs/selftest"): MANAGERS,
+    ("GET", "/api/v1/jobs/{job_id}"): READERS,
+    ("POST", "/api/v1/jobs/{job_id}/retry"): MANAGERS,
+    ("GET", "/api/v1/audit"): READERS,
+    ("GET", "/api/v1/credentials"): MANAGERS,
+    ("PUT", "/api/v1/credentials"): MANAGERS,
+    ("DELETE", "/api/v1/credentials/{credential_id}"): MANAGERS,
+}
+
+BODIES = {
+    ("PATCH", "/api/v1/organization"): {"name": "Renamed"},
+    ("POST", "/api/v1/members"): {"email": "new@alpha.example", "role": "member"},
+    ("PATCH", "/api/v1/members/{member_id}"): {"role": "auditor"},
+    ("POST", "/api/v1/tokens"): {"name": "extra"},
+    ("PUT", "/api/v1/credentials"): {"purpose": "crm:test:api-key", "name": "n", "value": "v"},
+}
+
+
+def _own_token_id(runtime, org, token):
+    with runtime.db.tenant(org.id) as s:
+        return s.scalars(select(ApiToken.id).where(ApiToken.token_hash == hash_token(token))).one()
+
+
+def _params(runtime, org, path, caller_token):
+    if "{member_id}" in path:
+        return {"member_id": objects.new_member(runtime, org)}
+    if "{token_id}" in path:
+        return {"token_id": _own_token_id(runtime, org, caller_token)}
+    if "{job_id}" in path:
+        return {"job_id": objects.dead_job(runtime, org)}
+    if "{credential_id}" in path:
+        return {"credential_id": objects.credential(runtime, org)}
+    return {}
+
+
+def test_the_table_covers_every_route(app):
+    assert sorted(EXPECTED) == api_routes(app)
+
+
+@pytest.mark.parametrize("role", sorted(ALL))
+@pytest.mark.parametrize("route", sorted(EXPECTED))
+def test_each_role_gets_exactly_what_the_table_says(runtime, client, alpha, role, route):
+    method, path = route
+    if role == "owner":
+        token = alpha.token
+    else:
+        _, token = member_token(runtime, alpha, f"{role}@alpha.example", Role(role))
+    params = _params(runtime, alpha, path, token)
+    response = client.request(
+        method, path.format(**params), headers={"Authorization": f"Bearer {token}"}, json=BODIES.get(route)
+    )
+    if role in EXPECTED[route]:
+        assert response.status_code < 400, f"{role} refused on {method} {path}: {response.text}"
+    else:
+        assert response.status_code == 403, f"{role} allowed on {method} {path}: {response.status_code}"
+        assert response.json()["error"]["code"] == "forbidden"
+        assert "ask an organization" in response.json()["error"]["hint"]
