@@ -27,14 +27,16 @@ app.add_typer(org.org_app, name="org")
 app.add_typer(org.token_app, name="token")
 
 
-def _register_optional() -> None:
-    from callbridge.cli import demo, sandbox
+def _register_more() -> None:
+    from callbridge.cli import archive, connector, demo, sandbox
 
     app.command()(demo.demo)
     app.add_typer(sandbox.app, name="sandbox")
+    app.add_typer(connector.app, name="connector")
+    app.add_typer(archive.app, name="archive")
 
 
-_register_optional()
+_register_more()
 
 
 def main() -> None:

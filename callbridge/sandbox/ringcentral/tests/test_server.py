@@ -12,7 +12,7 @@ import pytest
 from callbridge.sandbox.ringcentral.cli import build_app
 from callbridge.sandbox.ringcentral.server import running_server
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+README = Path(__file__).resolve().parents[4] / "README.md"  # the project README
 
 
 def _example() -> str:
