@@ -66,6 +66,33 @@ class Settings(BaseSettings):
     job_lease_seconds: int = Field(default=300, ge=5)
     webhook_max_body_bytes: int = Field(default=1_048_576, ge=1024)
     default_region: str = Field(default="US", min_length=2, max_length=2)
+    # -- archive (issue 7) --------------------------------------------------------------------
+    archive_storage_url: str | None = Field(
+        default=None, description="fsspec URL of the archive's object storage (default data_dir/archive)"
+    )
+    archive_s3_endpoint_url: str | None = Field(default=None, description="S3 endpoint (MinIO, moto)")
+    archive_s3_key: SecretStr | None = Field(default=None, description="S3 access key id")
+    archive_s3_secret: SecretStr | None = Field(default=None, description="S3 secret access key")
+    archive_recording_template: str = Field(
+        default="{account}/{yyyy}/{mm}/{dd}/{call_id}-{recording_id}.{ext}",
+        description="Object path of a recording",
+    )
+    archive_attachment_template: str = Field(
+        default="{account}/{yyyy}/{mm}/{dd}/messages/{message_id}-{attachment_id}.{ext}",
+        description="Object path of a message attachment",
+    )
+    archive_lookback_hours: int = Field(default=24, ge=0, le=24 * 30)
+    archive_window_hours: int = Field(default=168, ge=1, le=24 * 31)
+    archive_chunk_bytes: int = Field(default=1_048_576, ge=4096, le=64 * 1_048_576)
+    archive_interval_minutes: int = Field(default=60, ge=1)
+    archive_transcriptions: bool = Field(default=False, description="Archive AudioTranscription attachments")
+    deletion_grace_days: int = Field(default=30, ge=1, le=365, description="Days a deletion can be cancelled")
+    support_session_days: int = Field(default=30, ge=1, le=30, description="Support bundles kept this long")
+    retention_finished_jobs_days: int = Field(default=30, ge=1, description="Done jobs (and payloads) kept")
+    retention_audit_days: int = Field(default=730, ge=30, description="Audit entries kept")
+    allow_private_destinations: bool = Field(
+        default=False, description="Let connectors and storage reach loopback/private addresses"
+    )
 
     @classmethod
     def settings_customise_sources(

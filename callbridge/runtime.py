@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from functools import cached_property
 from typing import Any
 
@@ -15,7 +16,12 @@ from callbridge.jobs.broker import Broker, make_huey
 from callbridge.jobs.builtin import register_builtin_tasks
 from callbridge.jobs.queue import submit
 from callbridge.jobs.registry import TaskRegistry
+from callbridge.jobs.schedule import Schedule
+from callbridge.pipelines.archive.erase import erase_archive
+from callbridge.pipelines.archive.jobs import register_archive_tasks
+from callbridge.privacy.lifecycle import OrganizationEraser
 from callbridge.privacy.pseudonym import Pseudonymizer
+from callbridge.privacy.tasks import register_privacy_tasks
 from callbridge.privacy.vault import KeyRing, Vault
 
 __all__ = ["Runtime", "build_runtime", "load_keyring"]
@@ -42,7 +48,12 @@ class Runtime:
         else:
             self.clock = SystemClock()
         self.registry = TaskRegistry()
+        self.schedules: list[Schedule] = []
+        self.organization_erasers: list[OrganizationEraser] = []
         register_builtin_tasks(self.registry)
+        register_privacy_tasks(self)
+        register_archive_tasks(self.registry)
+        self.organization_erasers.append(erase_archive)
         self.broker = Broker(make_huey(settings.broker_url, settings.jobs_name))
 
     @cached_property
@@ -61,9 +72,10 @@ class Runtime:
         *,
         key: str,
         max_attempts: int | None = None,
+        run_at: datetime | None = None,
     ) -> tuple[Job, bool]:
         """Enqueue in its own transaction, then ring the bell; returns ``(job, created)``."""
-        return submit(self, organization_id, kind, payload, key=key, max_attempts=max_attempts)
+        return submit(self, organization_id, kind, payload, key=key, max_attempts=max_attempts, run_at=run_at)
 
     def close(self) -> None:
         self.db.dispose()

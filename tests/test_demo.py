@@ -26,6 +26,25 @@ def test_demo_runs_end_to_end_and_exits_zero(tmp_path):
     assert str(data_dir) in result.stdout
     assert (data_dir / "callbridge.db").exists()
     assert (data_dir / "keyring.json").stat().st_mode & 0o777 == 0o600
+    _no_secret_outside_the_key_ring(data_dir, result.stdout + result.stderr)
+
+
+def _no_secret_outside_the_key_ring(data_dir, output):
+    """The demo's known secrets appear in no file it wrote (database, WAL, logs) nor its output."""
+    import base64
+    import json
+
+    ring = json.loads((data_dir / "keyring.json").read_text())
+    secrets = [b"demo-secret-value"] + [base64.b64decode(k["key"]) for k in ring["keys"]]
+    secrets += [k["key"].encode() for k in ring["keys"]]
+    files = [p for p in data_dir.rglob("*") if p.is_file() and p.name != "keyring.json"]
+    assert any(p.name == "callbridge.db" for p in files) and any(p.suffix == ".log" for p in files)
+    for path in files:
+        content = path.read_bytes()
+        for secret in secrets:
+            assert secret not in content, f"a secret is in clear in {path.name}"
+    for secret in secrets:
+        assert secret not in output.encode()
 
 
 def test_demo_refuses_to_wipe_a_folder_it_did_not_make(tmp_path):

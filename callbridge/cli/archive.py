@@ -2,6 +2,233 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import typer
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
+from rich.table import Table
+
+from callbridge.cli.common import console, runtime
+from callbridge.pipelines.archive.datasets import check_window, parse_datasets
+from callbridge.pipelines.archive.parquet import export_parquet
+from callbridge.pipelines.archive.plan import make_plan
+from callbridge.pipelines.archive.run import Archiver
+from callbridge.pipelines.archive.service import organization_id, parse_when, prepare, with_session
+from callbridge.pipelines.archive.status import archive_status
+from callbridge.pipelines.archive.verify import verify as verify_archive
+from callbridge.platforms.ringcentral.auth import AppCredentials
+from callbridge.platforms.ringcentral.connection import Connection, save_connection
+from callbridge.platforms.ringcentral.factory import RingCentralSession
 
 app = typer.Typer(help="Archive: plan, run, status, verify.", no_args_is_help=True)
+
+ORG = typer.Option(..., "--org", help="Organization slug")
+CONN = typer.Option("default", "--connection", help="RingCentral connection name")
+
+
+def _print_json(data: Any) -> None:
+    console.print_json(json.dumps(data, default=str))
+
+
+class RichProgress:
+    """One bar per dataset: items, bytes, rate and ETA."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.tasks: dict[str, TaskID] = {}
+        self.bytes: dict[str, int] = {}
+
+    def start(self, dataset: str, total: int | None) -> None:
+        self.tasks[dataset] = self.progress.add_task(dataset, total=total, bytes_done="")
+
+    def advance(self, dataset: str, items: int = 1, nbytes: int = 0) -> None:
+        task = self.tasks[dataset]
+        self.bytes[dataset] = self.bytes.get(dataset, 0) + nbytes
+        self.progress.update(task, advance=items, bytes_done=f"{self.bytes[dataset] / 1e6:.1f} MB")
+
+    def done(self, dataset: str) -> None:
+        task = self.tasks[dataset]
+        total = self.progress.tasks[task].completed
+        self.progress.update(task, total=total, completed=total)
+
+
+@app.command()
+def connect(
+    org: str = ORG,
+    server: str = typer.Option("https://platform.ringcentral.com", help="RingCentral API base URL"),
+    media: str | None = typer.Option(None, help="Media host base URL, if different"),
+    client_id: str = typer.Option(..., envvar="CALLBRIDGE_RC_CLIENT_ID"),
+    client_secret: str = typer.Option(..., envvar="CALLBRIDGE_RC_CLIENT_SECRET"),
+    jwt: str = typer.Option(..., envvar="CALLBRIDGE_RC_JWT", help="JWT credential of an admin user"),
+    connection: str = CONN,
+) -> None:
+    """Store the RingCentral app credentials (sealed in the vault) and test a sign-in."""
+    rt = runtime()
+    org_id = organization_id(rt, org)
+    with rt.db.tenant(org_id) as session:
+        save_connection(
+            session,
+            rt.vault,
+            Connection(connection, server, media, AppCredentials(client_id, client_secret, jwt)),
+        )
+
+    async def check(rc: RingCentralSession) -> None:
+        await rc.client.auth.login_jwt()
+
+    with_session(rt, org_id, check, connection=connection)
+    console.print(f"[green]Connected[/] RingCentral ({server}) for {org} as connection {connection!r}.")
+
+
+@app.command()
+def plan(
+    org: str = ORG,
+    days: int = typer.Option(90, min=1, max=400, help="How far back to archive"),
+    as_json: bool = typer.Option(False, "--json"),
+    connection: str = CONN,
+) -> None:
+    """Requests per dataset, time under the current limits, and whether it beats retention."""
+    rt = runtime()
+    org_id = organization_id(rt, org)
+    result = with_session(rt, org_id, lambda rc: make_plan(rc, rt.clock.now(), days), connection=connection)
+    if as_json:
+        _print_json(result.as_dict())
+        return
+    table = Table("dataset", "items", "requests", "rate group", "retention (days)")
+    for d in result.datasets:
+        table.add_row(d.dataset, str(d.items), str(d.requests), d.group, str(d.retention_days or "-"))
+    console.print(table)
+    for group, seconds in result.seconds_by_group.items():
+        console.print(f"{group}: {seconds / 3600:.2f} h under the current limit")
+    verdict = (
+        "[green]finishes before retention[/]" if result.fits else "[red]does NOT finish before retention[/]"
+    )
+    console.print(f"Backlog of {days} days takes {result.finishes_in_seconds / 3600:.2f} h: {verdict}")
+    for line in result.advice:
+        console.print(f"- {line}")
+
+
+@app.command()
+def run(
+    org: str = ORG,
+    date_from: str | None = typer.Option(None, "--from", help="Start (YYYY-MM-DD or ISO time)"),
+    date_to: str | None = typer.Option(None, "--to", help="End (default: now)"),
+    dataset: list[str] = typer.Option([], "--dataset", help="calls, recordings, messages, attachments"),
+    as_json: bool = typer.Option(False, "--json"),
+    parquet: bool = typer.Option(False, "--parquet", help="Also rewrite the Parquet export"),
+    connection: str = CONN,
+) -> None:
+    """Archive now (incrementally from the cursors when --from is not given)."""
+    chosen = parse_datasets(dataset)
+    start, end = parse_when(date_from, "from"), parse_when(date_to, "to")
+    rt = runtime()
+    if start and end:
+        check_window(start, end, rt.clock.now())
+    org_id = organization_id(rt, org)
+    store = prepare(rt)
+
+    async def work(rc: RingCentralSession) -> Any:
+        archiver = Archiver(rt, org_id, rc, store)
+        archiver.window(start, end)  # checks the window before anything is fetched
+        if as_json:
+            return await archiver.run(chosen, start, end)
+        columns = (
+            TextColumn("{task.description:<12}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[bytes_done]}"),
+            TransferSpeedColumn(),
+            TimeRemainingColumn(),
+        )
+        with Progress(*columns, console=console) as bars:
+            archiver.progress = RichProgress(bars)
+            return await archiver.run(chosen, start, end)
+
+    result = with_session(rt, org_id, work, connection=connection)
+    if parquet:
+        export_parquet(rt, org_id, store)
+    if as_json:
+        _print_json(result.as_dict())
+    else:
+        table = Table("dataset", "listed", "new", "updated", "downloaded", "bytes", "failed")
+        for name, s in result.datasets.items():
+            table.add_row(
+                name,
+                str(s.listed),
+                str(s.new),
+                str(s.updated),
+                str(s.downloaded),
+                str(s.bytes),
+                str(s.failed + s.missing),
+            )
+        console.print(table)
+        console.print(f"429 responses: {result.throttled} (each one is a planning bug)")
+    if result.errors:
+        raise typer.Exit(3)
+
+
+@app.command()
+def status(org: str = ORG, as_json: bool = typer.Option(False, "--json")) -> None:
+    """Cursors, counts, pending and failed objects."""
+    rt = runtime()
+    data = archive_status(rt, organization_id(rt, org))
+    _print_json(data) if as_json else console.print(data)
+
+
+@app.command()
+def verify(
+    org: str = ORG,
+    date_from: str = typer.Option(..., "--from"),
+    date_to: str | None = typer.Option(None, "--to"),
+    repair: bool = typer.Option(False, help="Re-queue objects that fail their checks"),
+    as_json: bool = typer.Option(False, "--json"),
+    connection: str = CONN,
+) -> None:
+    """Re-list the platform, compare counts per day and checksums; exit 4 when there are gaps."""
+    start = parse_when(date_from, "from")
+    rt = runtime()
+    end = parse_when(date_to, "to") or rt.clock.now()
+    assert start is not None
+    check_window(start, end, rt.clock.now())
+    org_id = organization_id(rt, org)
+    store = prepare(rt, probe=False)
+    report = with_session(
+        rt,
+        org_id,
+        lambda rc: verify_archive(
+            rt, org_id, rc, store, start, end, window_hours=rt.settings.archive_window_hours, repair=repair
+        ),
+        connection=connection,
+    )
+    if as_json:
+        _print_json(
+            {
+                "ok": report.ok,
+                "objects_checked": report.objects_checked,
+                "gaps": [vars(g) for g in report.gaps],
+            }
+        )
+    else:
+        for gap in report.gaps:
+            console.print(f"[red]gap[/] {gap.day} {gap.dataset}: {gap.problem}")
+        console.print(f"{report.objects_checked} objects re-hashed; {len(report.gaps)} gaps.")
+    if not report.ok:
+        raise typer.Exit(4)
+
+
+@app.command("export")
+def export(
+    org: str = ORG, prefix: str = typer.Option("parquet", help="Folder in the archive storage")
+) -> None:
+    """Rewrite the Parquet export (partitioned by day) from the database."""
+    rt = runtime()
+    counts = export_parquet(rt, organization_id(rt, org), prepare(rt), prefix)
+    _print_json(counts)

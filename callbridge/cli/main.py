@@ -28,12 +28,13 @@ app.add_typer(org.token_app, name="token")
 
 
 def _register_more() -> None:
-    from callbridge.cli import archive, connector, demo, sandbox
+    from callbridge.cli import archive, connector, demo, docs, sandbox
 
     app.command()(demo.demo)
     app.add_typer(sandbox.app, name="sandbox")
     app.add_typer(connector.app, name="connector")
     app.add_typer(archive.app, name="archive")
+    app.add_typer(docs.app, name="docs")
 
 
 _register_more()

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import typer
 from rich.table import Table
 from sqlalchemy import select
 
-from callbridge.cli.common import console, runtime
+from callbridge.cli.common import console, err_console, runtime
 from callbridge.db.models import Membership, Organization, User
 from callbridge.errors import NotFound
+from callbridge.privacy.audit import record_audit
+from callbridge.privacy.export import stream_export
 from callbridge.tenancy import create_organization, issue_token
 
 org_app = typer.Typer(help="Organizations (tenants).", no_args_is_help=True)
@@ -59,3 +64,33 @@ def create_token(
             raise NotFound(f"{email} is not a member of {org}.", field="email")
         _, plain = issue_token(session, rt.clock, membership_id=membership_id, name=name, actor="cli")
     console.print(plain)
+
+
+@org_app.command("export")
+def export(
+    org: str = typer.Option(..., help="Organization slug"),
+    out: Path | None = typer.Option(None, help="Write to this file (default: standard output)"),
+) -> None:
+    """Write all of an organization's data as one JSON document (schema: privacy/export.schema.json)."""
+    rt = runtime()
+    with rt.db.anonymous() as session:
+        org_id = session.scalars(select(Organization.id).where(Organization.slug == org)).first()
+    if org_id is None:
+        raise NotFound(f"No organization with slug {org!r}.", field="org", hint="see 'callbridge org list'")
+    with rt.db.tenant(org_id) as session:
+        record_audit(
+            session,
+            rt.clock,
+            actor="cli",
+            action="organization.exported",
+            object_type="organization",
+            object_id=org_id,
+        )
+    target = out.open("wb") if out else sys.stdout.buffer
+    try:
+        for chunk in stream_export(rt, org_id):
+            target.write(chunk)
+    finally:
+        if out:
+            target.close()
+            err_console.print(f"wrote {out}")

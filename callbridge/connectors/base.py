@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import abc
 import enum
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -46,6 +47,7 @@ __all__ = [
     "RateLimited",
     "Related",
     "Unavailable",
+    "marker_token",
 ]
 
 
@@ -211,6 +213,16 @@ class Activity:
     fields: Mapping[str, str | int | float | bool | None]
     body: str = ""
     url: str = ""
+
+
+def marker_token(marker: str) -> str:
+    """The idempotency marker as one alphanumeric search token (``cbm`` + 24 hex digits).
+
+    CRMs tokenise text differently (HubSpot's CONTAINS_TOKEN, SOSL, SOQL equality); a token of
+    letters and digits only is found the same way by all of them, and it reveals nothing of the
+    communication it stands for.
+    """
+    return "cbm" + hashlib.sha256(marker.encode("utf-8")).hexdigest()[:24]
 
 
 # -- the contract ------------------------------------------------------------------------------

@@ -11,7 +11,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -21,6 +22,7 @@ import httpx
 from callbridge.clock import Clock, SystemClock
 from callbridge.domain.retry import Backoff
 from callbridge.http.redaction import redact
+from callbridge.http.ssrf import DestinationGuard
 
 __all__ = ["HttpClient", "TransportFailure", "parse_retry_after"]
 
@@ -76,6 +78,7 @@ class HttpClient:
         backoff: Backoff | None = None,
         headers: dict[str, str] | None = None,
         rng: random.Random | None = None,
+        guard: DestinationGuard | None = None,
     ) -> None:
         self.service = service
         self.max_retries = max_retries
@@ -83,6 +86,9 @@ class HttpClient:
         self._sleep = sleep
         self._backoff = backoff or Backoff(base_seconds=0.5, cap_seconds=30.0)
         self._rng = rng or random.Random()
+        # Destinations that a tenant admin (not the operator) configures — declarative connectors,
+        # storage URLs — pass a guard; built-in services' URLs are the operator's.
+        self._guard = guard
         self._client = httpx.AsyncClient(
             base_url=base_url,
             timeout=httpx.Timeout(timeout),
@@ -106,6 +112,8 @@ class HttpClient:
         """Send with retries; returns the last response (callers classify its status)."""
         method = method.upper()
         may_resend = retry_unsafe or method in IDEMPOTENT
+        if self._guard is not None:
+            await self._guard.check(str(self._client.build_request(method, url).url))
         attempt = 0
         while True:
             attempt += 1
@@ -132,6 +140,27 @@ class HttpClient:
             await self._wait(
                 attempt, parse_retry_after(response.headers.get("Retry-After"), self.clock.now())
             )
+
+    @asynccontextmanager
+    async def stream(self, method: str, url: str, **kwargs: Any) -> AsyncIterator[httpx.Response]:
+        """Send once and hand over the response unread, for a body read chunk by chunk.
+
+        A streamed body cannot be replayed, so retrying is the caller's (it restarts the whole
+        download); everything else is this client's: guard, transport and redacted logs.
+        """
+        request = self._client.build_request(method.upper(), url, **kwargs)
+        if self._guard is not None:
+            await self._guard.check(str(request.url))
+        try:
+            response = await self._client.send(request, stream=True)
+        except httpx.TransportError as exc:
+            self._log_failure(request.method, str(request.url), exc, 1)
+            raise TransportFailure(self.service, request.method, str(request.url), exc) from exc
+        try:
+            self._log_response(response)
+            yield response
+        finally:
+            await response.aclose()
 
     async def _wait(self, attempt: int, retry_after: timedelta | None) -> None:
         self.retries += 1

@@ -72,6 +72,7 @@ def submit(
     *,
     key: str,
     max_attempts: int | None = None,
+    run_at: datetime | None = None,
 ) -> tuple[Job, bool]:
     """Enqueue in a transaction of its own, then wake a worker; returns ``(job, created)``."""
     if kind not in runtime.registry:  # an unknown kind fails here, not later in a worker
@@ -82,7 +83,9 @@ def submit(
     attempts = max_attempts or spec.max_attempts or runtime.settings.job_max_attempts
     scope = runtime.db.tenant(organization_id) if organization_id else runtime.db.system(f"submit {kind}")
     with scope as session:
-        job, created = enqueue(session, runtime.clock, kind, payload, key=key, max_attempts=attempts)
+        job, created = enqueue(
+            session, runtime.clock, kind, payload, key=key, max_attempts=attempts, run_at=run_at
+        )
     if created:
         runtime.broker.wake(job.id)
     return job, created

@@ -59,6 +59,12 @@ class JobContext:
             with self.runtime.db.tenant(self.organization_id) as session:
                 yield session
 
+    @contextmanager
+    def system_session(self, reason: str) -> Iterator[Session]:
+        """A transaction across tenants, for jobs whose work spans them (purges, deletions)."""
+        with self.runtime.db.system(f"job:{self.kind}: {reason}") as session:
+            yield session
+
     def first_time(self, session: Session, effect: str) -> bool:
         """True once per ``effect`` of this job: call it in the same transaction as the effect.
 

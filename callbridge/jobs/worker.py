@@ -9,6 +9,7 @@ import threading
 from typing import TYPE_CHECKING
 
 from callbridge.jobs.runner import RunReport, run_due, run_one
+from callbridge.jobs.schedule import offer_due_schedules
 
 if TYPE_CHECKING:
     from callbridge.runtime import Runtime
@@ -29,8 +30,10 @@ class Worker:
         self.totals = RunReport()
 
     def tick(self) -> RunReport:
-        """One round: the jobs the bell named first, then everything the database says is due."""
+        """One round: this period's scheduled jobs are offered, the jobs the bell named run first,
+        then everything the database says is due."""
         report = RunReport()
+        offer_due_schedules(self.runtime, self.runtime.schedules)
         try:
             hinted = self.runtime.broker.drain()
         except Exception as exc:  # the broker is a hint; the database sweep below still runs

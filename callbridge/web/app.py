@@ -6,13 +6,14 @@ from fastapi import APIRouter, FastAPI
 
 import callbridge
 from callbridge.runtime import Runtime
-from callbridge.web.api import audit, credentials, jobs, members, organization, tokens
+from callbridge.web.api import audit, credentials, jobs, members, organization, privacy, tokens
 from callbridge.web.errors import install_error_handlers
 from callbridge.web.health import router as health_router
 
-__all__ = ["API_PREFIX", "create_app"]
+__all__ = ["API_PREFIX", "API_ROUTERS", "create_app"]
 
 API_PREFIX = "/api/v1"
+API_ROUTERS = tuple(m.router for m in (organization, privacy, members, tokens, jobs, audit, credentials))
 
 
 def create_app(runtime: Runtime) -> FastAPI:
@@ -27,7 +28,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     install_error_handlers(app)
     app.include_router(health_router)
     api = APIRouter(prefix=API_PREFIX)
-    for module in (organization, members, tokens, jobs, audit, credentials):
-        api.include_router(module.router)
+    for router in API_ROUTERS:
+        api.include_router(router)
     app.include_router(api)
     return app

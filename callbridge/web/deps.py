@@ -42,6 +42,7 @@ def require(*roles: Role) -> Callable[[Principal], Principal]:
             )
         return who
 
+    check.allowed_roles = allowed  # type: ignore[attr-defined]  # read by the permission docs
     return check
 
 

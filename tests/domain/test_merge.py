@@ -14,7 +14,9 @@ def test_fields_we_wrote_are_updated_and_a_persons_edit_is_kept():
 
 
 def test_a_field_we_never_wrote_is_set_only_while_empty():
-    assert merge_fields({}, {"disposition": ""}, {"disposition": "Connected"}).changes == {"disposition": "Connected"}
+    assert merge_fields({}, {"disposition": ""}, {"disposition": "Connected"}).changes == {
+        "disposition": "Connected"
+    }
     kept = merge_fields({}, {"disposition": "Wrong number"}, {"disposition": "Connected"})
     assert kept.changes == {} and kept.kept == ("disposition",)
 

@@ -51,3 +51,22 @@ def credential(runtime: Runtime, org: OrgFixture) -> str:
 def job_status(runtime: Runtime, org: OrgFixture, job_id: str) -> str:
     with runtime.db.tenant(org.id) as s:
         return s.get_one(Job, job_id).status.value
+
+
+def owner_principal(runtime: Runtime, org: OrgFixture):
+    from callbridge.tenancy import authenticate
+
+    return authenticate(runtime.db, runtime.clock, org.token)
+
+
+def scheduled_deletion(runtime: Runtime, org: OrgFixture) -> str:
+    from callbridge.privacy.lifecycle import request_deletion
+
+    return request_deletion(runtime, owner_principal(runtime, org)).id
+
+
+def support_session(runtime: Runtime, org: OrgFixture) -> str:
+    from callbridge.privacy.support import CONSENT_TEXT, create_support_session
+
+    who = owner_principal(runtime, org)
+    return create_support_session(runtime, who, consent=True, consent_text=CONSENT_TEXT).id

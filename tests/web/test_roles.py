@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from callbridge.db.models import ApiToken, Role
+from callbridge.privacy.support import CONSENT_TEXT
 from callbridge.tenancy import hash_token
 from tests.factories import member_token
 from tests.web import objects
@@ -36,6 +37,14 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/v1/credentials"): MANAGERS,
     ("PUT", "/api/v1/credentials"): MANAGERS,
     ("DELETE", "/api/v1/credentials/{credential_id}"): MANAGERS,
+    ("GET", "/api/v1/organization/export"): MANAGERS,
+    ("GET", "/api/v1/organization/deletion"): MANAGERS,
+    ("POST", "/api/v1/organization/deletion"): {"owner"},
+    ("DELETE", "/api/v1/organization/deletion"): {"owner"},
+    ("GET", "/api/v1/support-sessions/consent"): ALL,
+    ("POST", "/api/v1/support-sessions"): MANAGERS,
+    ("GET", "/api/v1/support-sessions"): MANAGERS,
+    ("GET", "/api/v1/support-sessions/{session_id}"): MANAGERS,
 }
 
 BODIES = {
@@ -44,6 +53,12 @@ BODIES = {
     ("PATCH", "/api/v1/members/{member_id}"): {"role": "auditor"},
     ("POST", "/api/v1/tokens"): {"name": "extra"},
     ("PUT", "/api/v1/credentials"): {"purpose": "crm:test:api-key", "name": "n", "value": "v"},
+    ("POST", "/api/v1/support-sessions"): {"consent": True, "consent_text": CONSENT_TEXT},
+}
+# Routes that act on something the organization must have first.
+PREPARE = {
+    ("GET", "/api/v1/organization/deletion"): objects.scheduled_deletion,
+    ("DELETE", "/api/v1/organization/deletion"): objects.scheduled_deletion,
 }
 
 
@@ -61,6 +76,8 @@ def _params(runtime, org, path, caller_token):
         return {"job_id": objects.dead_job(runtime, org)}
     if "{credential_id}" in path:
         return {"credential_id": objects.credential(runtime, org)}
+    if "{session_id}" in path:
+        return {"session_id": objects.support_session(runtime, org)}
     return {}
 
 
@@ -77,6 +94,8 @@ def test_each_role_gets_exactly_what_the_table_says(runtime, client, alpha, role
     else:
         _, token = member_token(runtime, alpha, f"{role}@alpha.example", Role(role))
     params = _params(runtime, alpha, path, token)
+    if route in PREPARE:
+        PREPARE[route](runtime, alpha)
     response = client.request(
         method, path.format(**params), headers={"Authorization": f"Bearer {token}"}, json=BODIES.get(route)
     )

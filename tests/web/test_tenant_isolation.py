@@ -5,13 +5,21 @@ a route without an entry below fails the test, so a new route cannot skip it."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
-from callbridge.db.models import ApiToken, Membership, Organization, SealedSecret
+from callbridge.db.models import (
+    ApiToken,
+    DeletionRequest,
+    Membership,
+    Organization,
+    SealedSecret,
+    SupportSession,
+)
+from callbridge.privacy.support import CONSENT_TEXT
 from tests.web import objects
 
 
@@ -21,7 +29,8 @@ class Attack:
 
     params: Callable[[Any, Any], dict[str, str]] = lambda rt, b: {}
     body: dict[str, Any] | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    prepare: Callable[[Any, Any], object] = lambda rt, b: None  # give B something to leak
+    expect: int | None = None  # the status A must get when it differs from the default
 
 
 ATTACKS: dict[tuple[str, str], Attack] = {
@@ -51,6 +60,16 @@ ATTACKS: dict[tuple[str, str], Attack] = {
     ("DELETE", "/api/v1/credentials/{credential_id}"): Attack(
         lambda rt, b: {"credential_id": objects.credential(rt, b)}
     ),
+    ("GET", "/api/v1/organization/export"): Attack(prepare=objects.support_session),
+    ("GET", "/api/v1/organization/deletion"): Attack(prepare=objects.scheduled_deletion, expect=404),
+    ("POST", "/api/v1/organization/deletion"): Attack(prepare=objects.scheduled_deletion),
+    ("DELETE", "/api/v1/organization/deletion"): Attack(prepare=objects.scheduled_deletion, expect=404),
+    ("GET", "/api/v1/support-sessions/consent"): Attack(),
+    ("POST", "/api/v1/support-sessions"): Attack(body={"consent": True, "consent_text": CONSENT_TEXT}),
+    ("GET", "/api/v1/support-sessions"): Attack(prepare=objects.support_session),
+    ("GET", "/api/v1/support-sessions/{session_id}"): Attack(
+        lambda rt, b: {"session_id": objects.support_session(rt, b)}
+    ),
 }
 
 
@@ -68,6 +87,8 @@ def _b_state(runtime, bravo) -> dict[str, Any]:
             "members": sorted((m.id, m.role.value) for m in s.scalars(select(Membership))),
             "tokens": sorted((t.id, t.revoked_at) for t in s.scalars(select(ApiToken))),
             "secrets": sorted((c.id, c.updated_at) for c in s.scalars(select(SealedSecret))),
+            "deletions": sorted((d.id, d.cancelled_at) for d in s.scalars(select(DeletionRequest))),
+            "support": sorted(x.id for x in s.scalars(select(SupportSession))),
         }
 
 
@@ -83,13 +104,18 @@ def test_a_token_of_one_organization_cannot_reach_another(runtime, app, client, 
     method, path = route
     attack = ATTACKS[route]
     params = attack.params(runtime, bravo)
+    prepared = attack.prepare(runtime, bravo)
     b_job = objects.dead_job(runtime, bravo)
     before = _b_state(runtime, bravo)
-    b_ids = [v for v in params.values()] + [bravo.id, b_job, bravo.owner_membership_id]
+    b_ids = [*params.values(), bravo.id, b_job, bravo.owner_membership_id]
+    if isinstance(prepared, str):
+        b_ids.append(prepared)
 
     response = client.request(method, path.format(**params), headers=alpha.auth, json=attack.body)
 
-    if params:
+    if attack.expect is not None:
+        assert response.status_code == attack.expect, f"{method} {path} answered {response.status_code}"
+    elif params:
         assert response.status_code == 404, (
             f"{method} {path} answered {response.status_code}: {response.text}"
         )

@@ -12,6 +12,8 @@ from callbridge.db.base import Base, SystemOrTenantOwned, col, new_id
 
 
 class AuditEntry(SystemOrTenantOwned, Base):
+    """Who did what to which object, and when; details hold ids and settings, never personal data."""
+
     __tablename__ = "audit_log"
 
     id: Mapped[str] = col(String(32), primary_key=True, default=new_id, inventory="identifier")

@@ -11,6 +11,8 @@ from callbridge.db.base import Base, col
 
 
 class VirtualClockState(Base):
+    """The shared virtual time (tests and benchmarks)."""
+
     __tablename__ = "virtual_clock"
 
     id: Mapped[int] = col(Integer, primary_key=True, inventory="identifier")

@@ -20,6 +20,8 @@ class JobStatus(enum.StrEnum):
 
 
 class Job(SystemOrTenantOwned, Base):
+    """One piece of background work: payload of ids, attempts, and when it is next due."""
+
     __tablename__ = "jobs"
     __table_args__ = (Index("ix_jobs_due", "status", "next_attempt_at"),)
 

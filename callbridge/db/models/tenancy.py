@@ -42,6 +42,8 @@ class User(Base):
 
 
 class Membership(TenantOwned, Base):
+    """A user's role in one organization."""
+
     __tablename__ = "memberships"
     __table_args__ = (UniqueConstraint("organization_id", "user_id"),)
 

@@ -247,6 +247,30 @@ async def create_note(request: Request) -> Any:
     return _ok(box.render("notes", row))
 
 
+@router.get("/v1/notes")
+async def list_notes(request: Request, person_id: int | None = None, deal_id: int | None = None,
+                     updated_since: str | None = None, start: int = 0, limit: int = 100,
+                     sort: str | None = None) -> Any:
+    """v1 listing: offset paging (`start`, `limit`) with `additional_data.pagination`."""
+    box = _box(request)
+    box.admit(request, "contacts:read")
+    rows = [r for r in box.tables["notes"].live()
+            if (person_id is None or r.data.get("person_id") == person_id)
+            and (deal_id is None or r.data.get("deal_id") == deal_id)]
+    items = [box.render("notes", r) for r in rows]
+    if updated_since:  # v1 timestamps are "YYYY-MM-DD HH:MM:SS" UTC, so text order is time order
+        items = [i for i in items if i["update_time"] >= updated_since]
+    if sort and sort.replace(" ", "").lower() == "update_timedesc":
+        items.sort(key=lambda i: i["update_time"], reverse=True)
+    limit = max(1, min(limit, 500))
+    page = items[start:start + limit]
+    more = start + limit < len(items)
+    pagination = {"start": start, "limit": limit, "more_items_in_collection": more}
+    if more:
+        pagination["next_start"] = start + limit
+    return _ok(page, {"pagination": pagination})
+
+
 @router.get("/v1/notes/{note_id}")
 async def get_note(request: Request, note_id: int) -> Any:
     box = _box(request)

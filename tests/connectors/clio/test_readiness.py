@@ -1,0 +1,6 @@
+"""The readiness kit, one test per checklist item, for Clio against its sandbox."""
+
+from callbridge.connectors.conformance import readiness_suite
+from tests.connectors.conftest import harness_for
+
+TestClioReadiness = readiness_suite(lambda: harness_for("clio"))
