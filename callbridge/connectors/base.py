@@ -253,6 +253,10 @@ class Connector(abc.ABC):
     @abc.abstractmethod
     async def create_message_log(self, draft: ActivityDraft) -> Activity: ...
 
+    async def get_message_log(self, activity_id: str) -> Activity:
+        """A message log as the CRM holds it; CRMs that log messages as calls need no override."""
+        return await self.get_call_log(activity_id)
+
     @abc.abstractmethod
     async def update_message_log(
         self, activity_id: str, changes: Mapping[str, object], body: str | None

@@ -218,6 +218,8 @@ def _from_loaders() -> Iterable[RegisteredConnector]:
 def list_connectors() -> list[RegisteredConnector]:
     """Every loadable connector, by name."""
     _PROBLEMS.clear()
+    import callbridge.connectors.proxy  # noqa: F401  (registers the built-in manifests' loader)
+
     found: dict[str, RegisteredConnector] = {}
     for item in [*_from_entry_points(), *_from_loaders()]:
         if item.name in found:

@@ -68,6 +68,8 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     ),
     # access_token=… in query strings and form bodies
     (re.compile(rf"(?i)(?<![A-Za-z0-9_])((?:{SECRET_NAMES})=)[^&\s'\"]+"), r"\1" + REDACTED),
+    # tokens carried in a URL path (HubSpot's /oauth/v1/access-tokens/<token>)
+    (re.compile(r"(?i)(/(?:access|refresh)[-_]tokens?/)[^/?#\s'\"]+"), r"\1" + REDACTED),
     # scheme://user:password@host
     (re.compile(r"(?i)([a-z][a-z0-9+.-]*://[^:/@\s]+:)[^@\s/]+@"), r"\1" + REDACTED + "@"),
 ]

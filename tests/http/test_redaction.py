@@ -16,6 +16,8 @@ LEAKS = [
     ("api_token=pd-0123456789abcdef", "pd-0123456789abcdef"),
     ('{"api_key":"k-777"}', "k-777"),
     ("code=auth-code-42&state=xyz", "auth-code-42"),
+    ("GET https://api.hubapi.com/oauth/v1/access-tokens/CJSP5qf1KhICAQEYs-gDIIGOBii1hQ", "CJSP5qf1KhIC"),
+    ("DELETE https://api.hubapi.com/oauth/v1/refresh-tokens/rt-na1-5a9d?x=1", "rt-na1-5a9d"),
 ]
 
 

@@ -314,14 +314,16 @@ class PipedriveConnector(Connector):
         data = (await self._json("POST", "/v1/notes", "log messages", json=body))["data"]
         return await self._note(data)
 
+    async def get_message_log(self, activity_id: str) -> Activity:
+        data = (await self._json("GET", f"/v1/notes/{int(activity_id)}", "read a message log"))["data"]
+        return await self._note(data)
+
     async def update_message_log(self, activity_id: str, changes: Mapping[str, object],
                                  body: str | None) -> Activity:
-        if body is None:
-            data = (await self._json("GET", f"/v1/notes/{int(activity_id)}",
-                                     "read a message log"))["data"]
-        else:
-            data = (await self._json("PUT", f"/v1/notes/{int(activity_id)}",
-                                     "update a message log", json={"content": body}))["data"]
+        if body is None:  # a note has no structured fields: nothing else to write
+            return await self.get_message_log(activity_id)
+        data = (await self._json("PUT", f"/v1/notes/{int(activity_id)}",
+                                 "update a message log", json={"content": body}))["data"]
         return await self._note(data)
 
     # -- disconnecting -------------------------------------------------------------------

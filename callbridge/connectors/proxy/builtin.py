@@ -22,6 +22,7 @@ __all__ = ["MANIFESTS", "builtin_connectors", "factory_for", "registered"]
 
 MANIFESTS = Path(__file__).with_name("manifests")
 GENERIC_KEY = "generic-callbridge-sandbox-key-alice"  # a sandbox seed, not a secret
+GENERIC_READ_ONLY_KEY = "generic-callbridge-sandbox-key-carol-read-only"  # a sandbox seed
 
 
 def factory_for(manifest: CompiledManifest) -> ConnectorFactory:
@@ -51,11 +52,17 @@ async def _connect_with_key(session: KitSession) -> Connector:
     return session.build({}, store)
 
 
+async def _connect_read_only(session: KitSession) -> Connector:
+    store = MemoryCredentialStore({"api_key:org": {"api_key": GENERIC_READ_ONLY_KEY}})
+    return session.build({}, store)
+
+
 GENERIC_PROFILE = SandboxProfile(
     sandbox="generic",
     activity_objects={"call": "activities", "message": "activities"},
     body_fields={"call": "description", "message": "description"},
     connect=_connect_with_key,
+    connect_restricted=_connect_read_only,
     # the generic CRM keeps one number per contact (no mobiles): national spellings it stores
     phones=PhoneProfile(national=("+442079460959", "+16505550103", "+493012345678")),
 )

@@ -32,6 +32,18 @@ def bearer_token(request: Request) -> str | None:
     return None
 
 
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# Signing out and OAuth housekeeping must work for any credential, whatever it may write.
+ALWAYS_ALLOWED_PATHS = ("/authentication", "/oauth/")
+
+
+def write_scope(request: Request) -> str | None:
+    """The permission a write needs on CRMs that grant per-user read/write rather than scopes."""
+    if request.method in WRITE_METHODS and not request.url.path.startswith(ALWAYS_ALLOWED_PATHS):
+        return "write"
+    return None
+
+
 def admit(
     request: Request, core: SandboxCore, dialect: Dialect, token: str | None,
     scope: str | None,

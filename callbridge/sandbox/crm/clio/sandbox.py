@@ -11,7 +11,7 @@ from fastapi import Request
 from callbridge.sandbox.crm._kit import phones
 from callbridge.sandbox.crm._kit.core import SandboxCore
 from callbridge.sandbox.crm._kit.errors import SandboxError
-from callbridge.sandbox.crm._kit.guard import admit, bearer_token
+from callbridge.sandbox.crm._kit.guard import admit, bearer_token, write_scope
 from callbridge.sandbox.crm._kit.limiter import SlidingWindow
 from callbridge.sandbox.crm._kit.records import RecordTable, Row
 from callbridge.sandbox.crm._kit.seed import SEED_PEOPLE, SEED_USERS
@@ -72,7 +72,8 @@ class ClioSandbox:
         if version is not None and (version in self.config.retired_api_versions or not
                                     re.fullmatch(self.config.api_version_pattern, version)):
             raise clio_error(410, "Gone", f"API version {version} is invalid or retired")
-        grant = admit(request, self.core, self.dialect, bearer_token(request), scope)
+        grant = admit(request, self.core, self.dialect, bearer_token(request),
+                      scope or write_scope(request))
         now = self.core.clock.now()
         decision = self.window.hit(grant.token, now)
         headers = {"X-RateLimit-Limit": str(decision.limit),

@@ -11,7 +11,7 @@ from fastapi import Request
 from callbridge.sandbox.crm._kit import phones
 from callbridge.sandbox.crm._kit.core import SandboxCore
 from callbridge.sandbox.crm._kit.errors import SandboxError
-from callbridge.sandbox.crm._kit.guard import admit, bearer_token
+from callbridge.sandbox.crm._kit.guard import admit, bearer_token, write_scope
 from callbridge.sandbox.crm._kit.limiter import SlidingWindow
 from callbridge.sandbox.crm._kit.records import RecordTable, Row
 from callbridge.sandbox.crm._kit.seed import SEED_PEOPLE, SEED_USERS
@@ -86,7 +86,8 @@ class GenericSandbox:
         if self.config.secret_key is not None and (
                 request.headers.get("x-secret-key") != self.config.secret_key):
             raise generic_error(401, "unauthorized", "X-Secret-Key is missing or wrong.")
-        grant = admit(request, self.core, self.dialect, presented_credential(request), scope)
+        grant = admit(request, self.core, self.dialect, presented_credential(request),
+                      scope or write_scope(request))
         now = self.core.clock.now()
         decision = self.window.hit(grant.token, now)
         reset = max(0, int((decision.reset_at - now).total_seconds() + 0.999))
@@ -120,10 +121,12 @@ def seed(box: GenericSandbox) -> None:
     for user in SEED_USERS:
         box.tables["users"].add({"name": f"{user.first} {user.last}", "email": user.email,
                                  "username": user.email.split("@")[0]}, past)
-    for key, email in box.config.api_keys.items():
+    keys = [(k, e, {"*"}) for k, e in box.config.api_keys.items()]
+    keys += [(k, e, {"read"}) for k, e in box.config.read_only_api_keys.items()]
+    for key, email, scopes in keys:
         user_row = next((u for u in box.tables["users"].live() if u.data["email"] == email),
                         None)
-        box.core.tokens.add_static(key, str(user_row.id if user_row else 0), {"*"})
+        box.core.tokens.add_static(key, str(user_row.id if user_row else 0), scopes)
     for person in SEED_PEOPLE:
         box.tables["contacts"].add({"name": f"{person.first} {person.last}", "type": "Contact",
                                     "phone": person.phone, "email": person.email}, past)
