@@ -24,7 +24,7 @@ missing scope, and only those reach a message.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -44,7 +44,19 @@ from callbridge.connectors.base import (
 )
 from callbridge.http.client import HttpClient, TransportFailure, parse_retry_after
 
-__all__ = ["CrmClient", "ErrorDetail", "ErrorRule", "classify_response", "error_detail"]
+__all__ = ["MAX_PAGES", "CrmClient", "ErrorDetail", "ErrorRule", "classify_response", "error_detail", "pages"]
+
+MAX_PAGES = 200
+
+
+def pages(crm: str, action: str, limit: int = MAX_PAGES) -> Iterator[int]:
+    """Counts the pages a listing follows: a CRM that never stops paging is an outage, not a loop."""
+    yield from range(limit)
+    raise Unavailable(
+        crm,
+        f"{action}: the CRM kept returning further pages after {limit}; callbridge stopped following them.",
+        hint="retry later; if it persists, the CRM's paging is broken: report it to the CRM",
+    )
 
 MAX_MESSAGE = 200
 DEFAULT_RETRY_AFTER = timedelta(seconds=10)

@@ -103,3 +103,15 @@ def test_extra_rules_come_first() -> None:
 
     with pytest.raises(RateLimited):
         classify_response("Salesforce", answer(403, [{"errorCode": "REQUEST_LIMIT_EXCEEDED"}]), rules=[rule])
+
+
+def test_a_listing_that_never_ends_is_an_outage_not_a_loop():
+    from callbridge.connectors.base import Unavailable
+    from callbridge.connectors.http import pages
+
+    followed = []
+    with pytest.raises(Unavailable, match="kept returning further pages after 3") as caught:
+        for n in pages("Clio", "find a contact", limit=3):
+            followed.append(n)
+    assert followed == [0, 1, 2]
+    assert "report it to the CRM" in (caught.value.hint or "")

@@ -32,7 +32,7 @@ from callbridge.connectors.base import (
     marker_token,
 )
 from callbridge.connectors.clio.manifest import MANIFEST
-from callbridge.connectors.http import CrmClient, ErrorDetail
+from callbridge.connectors.http import CrmClient, ErrorDetail, pages
 from callbridge.connectors.matching import cached_find, same_number
 from callbridge.connectors.registry import ConnectorContext
 from callbridge.domain.merge import render_section
@@ -103,7 +103,10 @@ class ClioConnector(Connector):
         """Every page of a listing (``meta.paging.next``)."""
         answer = await self._json("GET", path, action, params=dict(params))
         items = list(answer.get("data") or [])
-        while (nxt := ((answer.get("meta") or {}).get("paging") or {}).get("next")):
+        for _ in pages(CRM, action):
+            nxt = ((answer.get("meta") or {}).get("paging") or {}).get("next")
+            if not nxt:
+                break
             answer = await self._json("GET", nxt, action)
             items += answer.get("data") or []
         return items

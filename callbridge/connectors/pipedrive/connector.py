@@ -35,7 +35,7 @@ from callbridge.connectors.base import (
     Related,
     marker_token,
 )
-from callbridge.connectors.http import CrmClient, ErrorDetail
+from callbridge.connectors.http import CrmClient, ErrorDetail, pages
 from callbridge.connectors.matching import cached_find, same_number
 from callbridge.connectors.pipedrive.manifest import MANIFEST
 from callbridge.connectors.registry import ConnectorContext
@@ -164,7 +164,7 @@ class PipedriveConnector(Connector):
         term = number.national_digits.lstrip("0") or number.national_digits
         items: list[dict[str, Any]] = []
         cursor: str | None = None
-        while True:
+        for _ in pages(CRM, "find a contact"):
             params = {"term": term, "fields": "phone", "exact_match": "false",
                       "limit": str(MANIFEST.search_limit)}
             if cursor:
@@ -265,7 +265,7 @@ class PipedriveConnector(Connector):
         if kind in ("message", "fax"):
             return await self._find_note(needle, since)
         cursor: str | None = None
-        while True:
+        for _ in pages(CRM, "find a call log by marker"):
             params = {"updated_since": since.strftime("%Y-%m-%dT%H:%M:%SZ"), "limit": "500"}
             if cursor:
                 params["cursor"] = cursor
@@ -282,7 +282,7 @@ class PipedriveConnector(Connector):
     async def _find_note(self, needle: str, since: datetime) -> Activity | None:
         """Scan the notes updated since ``since`` (``GET /v1/notes``, paged by ``start``)."""
         start = 0
-        while True:
+        for _ in pages(CRM, "find a message log by marker"):
             params = {"updated_since": since.strftime("%Y-%m-%d %H:%M:%S"), "start": str(start),
                       "limit": "500", "sort": "update_time DESC"}
             answer = await self._json("GET", "/v1/notes", "find a message log by marker",

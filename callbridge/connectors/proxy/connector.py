@@ -227,7 +227,8 @@ class ProxyConnector(Connector):
             if existing is not None:
                 return ("existing", str(existing))
             raise Conflict(self.crm, f"reported that the record exists{said} but named no id.",
-                           hint=rule.hint or "check the manifest's errors[].id path")
+                           hint=rule.hint or f"check operations.{op.name}.errors[].id (the path "
+                           f"of the existing record's id) in {self.manifest.source}")
         hint = rule.hint
         if rule.action == "rate_limited":
             wait = parse_retry_after(response.headers.get("Retry-After"), self.clock.now())

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from callbridge.connectors.base import AuthExpired, Conflict, InvalidInput, NotFound, RateLimited
+from callbridge.connectors.auth import TOKEN
+from callbridge.connectors.base import (
+    AuthExpired,
+    Conflict,
+    ConnectorError,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    RateLimited,
+    Unavailable,
+)
 from callbridge.connectors.conformance import _draft
 from tests.connectors.conftest import harness_for
 
@@ -39,6 +49,36 @@ async def test_typed_errors_from_faults() -> None:
             await h.connector.get_call_log("999")
         with pytest.raises(InvalidInput, match="subjekt"):
             await h.connector.update_call_log("1", {"subjekt": "x"}, None)
+
+
+def _actionable(error: ConnectorError, cause: str, fix: str) -> None:
+    text = str(error)
+    assert text.startswith("Clio: ") and cause in text and f"Fix: {fix}" in text, text
+
+
+async def test_permission_outage_and_lost_grant_from_faults() -> None:
+    async with harness_for("clio") as h:
+        assert h.session is not None and h.restricted is not None
+        contact = (await h.connector.find_contact("+16505550101"))[0]
+        with pytest.raises(PermissionDenied) as denied:  # a token narrowed to ["read"]
+            await h.restricted.create_call_log(_draft("call", contact, h))
+        _actionable(denied.value, "lacks permission write", "reconnect with a user who has it")
+        await h.session.faults(fail_next=5, fail_status=503)
+        with pytest.raises(Unavailable) as down:
+            await h.connector.get_call_log("1")
+        _actionable(down.value, "HTTP 503", "callbridge retries with backoff")
+        await h.session.faults(fail_next=0, error_rate=1.0, error_status=502)
+        with pytest.raises(Unavailable) as flaky:
+            await h.connector.find_contact("+16505550102")
+        _actionable(flaky.value, "to find a contact with HTTP 502", "callbridge retries")
+        await h.session.clear_faults()
+        await h.session.faults(expire_all_tokens=True)  # refreshed once, then served
+        assert (await h.connector.get_user_info()).email == "alice@callbridge.test"
+        token = await h.connector.auth.store.get(TOKEN)  # type: ignore[attr-defined]
+        await h.session.faults(revoke_token=token["refresh_token"])
+        with pytest.raises(AuthExpired) as expired:
+            await h.connector.get_user_info()
+        _actionable(expired.value, "no longer accepted", "reconnect Clio in callbridge")
 
 
 async def test_unauthorize_deauthorizes_at_clio_and_forgets() -> None:
