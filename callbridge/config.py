@@ -86,12 +86,55 @@ class Settings(BaseSettings):
     archive_chunk_bytes: int = Field(default=1_048_576, ge=4096, le=64 * 1_048_576)
     archive_interval_minutes: int = Field(default=60, ge=1)
     archive_transcriptions: bool = Field(default=False, description="Archive AudioTranscription attachments")
+    archive_retention_warn_days: int = Field(
+        default=7, ge=0, le=365, description="Warn when unarchived items are this close to retention"
+    )
+    archive_hipaa_retention: bool = Field(
+        default=False, description="HIPAA account: recordings, voicemail and faxes kept 30 days"
+    )
+    archive_call_log_retention_days: int = Field(
+        default=365, ge=30, le=3650, description="Call-log retention of the account (270 for 9 months)"
+    )
+    archive_delete_after_archive: bool = Field(
+        default=False, description="Delete messages from the message store once their archive is verified"
+    )
+    archive_delete_min_age_days: int = Field(
+        default=30, ge=0, le=3650, description="Only messages at least this old are deleted after archive"
+    )
+    # -- ingest (issue 6: webhooks, catch-up sync) ---------------------------------------------
+    ingest_sync_minutes: int = Field(
+        default=15, ge=1, description="Catch-up sync from the call log and messages"
+    )
+    ingest_lookback_minutes: int = Field(
+        default=180, ge=0, le=24 * 60 * 7, description="Each sync re-reads this far behind its cursor"
+    )
+    ingest_initial_hours: int = Field(
+        default=24, ge=1, le=24 * 30, description="First sync reads this far back"
+    )
+    ingest_sweep_minutes: int = Field(default=5, ge=1, description="How often ingest work is offered")
+    webhook_expires_seconds: int = Field(
+        default=604_800, ge=3600, description="Webhook subscription lifetime"
+    )
+    webhook_renew_before_hours: int = Field(default=48, ge=1, description="Renew when this close to expiry")
     deletion_grace_days: int = Field(default=30, ge=1, le=365, description="Days a deletion can be cancelled")
     support_session_days: int = Field(default=30, ge=1, le=30, description="Support bundles kept this long")
     retention_finished_jobs_days: int = Field(default=30, ge=1, description="Done jobs (and payloads) kept")
     retention_audit_days: int = Field(default=730, ge=30, description="Audit entries kept")
     allow_private_destinations: bool = Field(
         default=False, description="Let connectors and storage reach loopback/private addresses"
+    )
+    # -- CRM logging (issue 6) ----------------------------------------------------------------
+    logging_consistency_window_seconds: float | None = Field(
+        default=None,
+        ge=0,
+        description="Wait this long after an unsure create before searching the CRM for its marker "
+        "(default: the connector's search lag + 5 s)",
+    )
+    logging_lease_seconds: int = Field(
+        default=120, ge=5, description="How long one worker holds a CRM activity while writing it"
+    )
+    logging_unavailable_retry_seconds: int = Field(
+        default=60, ge=1, description="First wait after a CRM outage (backoff grows from it)"
     )
 
     @classmethod

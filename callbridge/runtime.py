@@ -18,7 +18,9 @@ from callbridge.jobs.queue import submit
 from callbridge.jobs.registry import TaskRegistry
 from callbridge.jobs.schedule import Schedule
 from callbridge.pipelines.archive.erase import erase_archive
-from callbridge.pipelines.archive.jobs import register_archive_tasks
+from callbridge.pipelines.archive.jobs import install_archive
+from callbridge.pipelines.ingest.jobs import register_ingest_tasks
+from callbridge.pipelines.logging.jobs import register_logging_tasks
 from callbridge.privacy.lifecycle import OrganizationEraser
 from callbridge.privacy.pseudonym import Pseudonymizer
 from callbridge.privacy.tasks import register_privacy_tasks
@@ -52,7 +54,9 @@ class Runtime:
         self.organization_erasers: list[OrganizationEraser] = []
         register_builtin_tasks(self.registry)
         register_privacy_tasks(self)
-        register_archive_tasks(self.registry)
+        install_archive(self)
+        register_ingest_tasks(self)
+        register_logging_tasks(self.registry)
         self.organization_erasers.append(erase_archive)
         self.broker = Broker(make_huey(settings.broker_url, settings.jobs_name))
 

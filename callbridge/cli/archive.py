@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import math
+from datetime import timedelta
 from typing import Any
 
 import typer
@@ -18,9 +20,14 @@ from rich.progress import (
 from rich.table import Table
 
 from callbridge.cli.common import console, runtime
+from callbridge.errors import InvalidInput
+from callbridge.jobs.schedule import period_start
 from callbridge.pipelines.archive.datasets import check_window, parse_datasets
+from callbridge.pipelines.archive.jobs import INCREMENTAL, incremental_key
 from callbridge.pipelines.archive.parquet import export_parquet
 from callbridge.pipelines.archive.plan import make_plan
+from callbridge.pipelines.archive.prune import delete_archived
+from callbridge.pipelines.archive.retention import retention_days
 from callbridge.pipelines.archive.run import Archiver
 from callbridge.pipelines.archive.service import organization_id, parse_when, prepare, with_session
 from callbridge.pipelines.archive.status import archive_status
@@ -29,7 +36,7 @@ from callbridge.platforms.ringcentral.auth import AppCredentials
 from callbridge.platforms.ringcentral.connection import Connection, save_connection
 from callbridge.platforms.ringcentral.factory import RingCentralSession
 
-app = typer.Typer(help="Archive: plan, run, status, verify.", no_args_is_help=True)
+app = typer.Typer(help="Archive: plan, run, status, verify, export, delete.", no_args_is_help=True)
 
 ORG = typer.Option(..., "--org", help="Organization slug")
 CONN = typer.Option("default", "--connection", help="RingCentral connection name")
@@ -85,6 +92,14 @@ def connect(
         await rc.client.auth.login_jwt()
 
     with_session(rt, org_id, check, connection=connection)
+    # start the connection's periodic incremental archive (one run per interval, see archive.jobs)
+    interval = timedelta(minutes=rt.settings.archive_interval_minutes)
+    rt.submit(
+        org_id,
+        INCREMENTAL,
+        {"connection": connection},
+        key=incremental_key(connection, period_start(rt.clock.now(), interval)),
+    )
     console.print(f"[green]Connected[/] RingCentral ({server}) for {org} as connection {connection!r}.")
 
 
@@ -98,7 +113,13 @@ def plan(
     """Requests per dataset, time under the current limits, and whether it beats retention."""
     rt = runtime()
     org_id = organization_id(rt, org)
-    result = with_session(rt, org_id, lambda rc: make_plan(rc, rt.clock.now(), days), connection=connection)
+    keep = retention_days(rt.settings)["recording"] or 90
+    result = with_session(
+        rt,
+        org_id,
+        lambda rc: make_plan(rc, rt.clock.now(), days, recording_retention_days=keep),
+        connection=connection,
+    )
     if as_json:
         _print_json(result.as_dict())
         return
@@ -107,11 +128,18 @@ def plan(
         table.add_row(d.dataset, str(d.items), str(d.requests), d.group, str(d.retention_days or "-"))
     console.print(table)
     for group, seconds in result.seconds_by_group.items():
-        console.print(f"{group}: {seconds / 3600:.2f} h under the current limit")
+        took = "never finishes" if math.isinf(seconds) else f"{seconds / 3600:.2f} h"
+        console.print(f"{group}: {took} under the current limit")
+    console.print(
+        f"Heavy capacity {result.daily_heavy_capacity} requests a day per credential; new traffic needs "
+        f"~{result.daily_heavy_needed:.0f}."
+    )
     verdict = (
         "[green]finishes before retention[/]" if result.fits else "[red]does NOT finish before retention[/]"
     )
-    console.print(f"Backlog of {days} days takes {result.finishes_in_seconds / 3600:.2f} h: {verdict}")
+    total = result.finishes_in_seconds
+    took = "forever" if math.isinf(total) else f"{total / 3600:.2f} h"
+    console.print(f"Backlog of {days} days takes {took}: {verdict}")
     for line in result.advice:
         console.print(f"- {line}")
 
@@ -176,11 +204,41 @@ def run(
 
 
 @app.command()
-def status(org: str = ORG, as_json: bool = typer.Option(False, "--json")) -> None:
-    """Cursors, counts, pending and failed objects."""
+def status(
+    org: str = ORG,
+    as_json: bool = typer.Option(False, "--json"),
+    strict: bool = typer.Option(False, help="Exit 5 when a retention warning is raised"),
+) -> None:
+    """Cursors, counts, pending and failed objects, and retention warnings."""
     rt = runtime()
     data = archive_status(rt, organization_id(rt, org))
-    _print_json(data) if as_json else console.print(data)
+    warnings = data["retention_warnings"]
+    if as_json:
+        _print_json(data)
+    else:
+        table = Table("dataset", "position")
+        for key, position in sorted(data["cursors"].items()):
+            table.add_row(key, position)
+        console.print(table)
+        console.print(
+            f"{data['calls']} calls, {data['messages']} messages archived "
+            f"({data['messages_deleted_from_platform']} deleted from the platform after archive)."
+        )
+        objects = Table("objects", "status", "count", "bytes")
+        for kind, by_status in sorted(data["objects"].items()):
+            for state, figures in sorted(by_status.items()):
+                objects.add_row(kind, state, str(figures["count"]), str(figures["bytes"]))
+        console.print(objects)
+        if not warnings:
+            days = rt.settings.archive_retention_warn_days
+            console.print(
+                f"[green]Retention:[/] nothing unarchived is within {days} days of its retention age."
+            )
+        for w in warnings:
+            colour = "red" if w["lost"] else "yellow"
+            console.print(f"[{colour}]retention warning[/] {w['dataset']}: {w['message']}")
+    if strict and warnings:
+        raise typer.Exit(5)
 
 
 @app.command()
@@ -232,3 +290,39 @@ def export(
     rt = runtime()
     counts = export_parquet(rt, organization_id(rt, org), prepare(rt), prefix)
     _print_json(counts)
+
+
+@app.command("delete")
+def delete(
+    org: str = ORG,
+    dry_run: bool = typer.Option(False, "--dry-run", help="List what would be deleted; delete nothing"),
+    as_json: bool = typer.Option(False, "--json"),
+    connection: str = CONN,
+) -> None:
+    """Delete messages from RingCentral's message store whose archived copy verifies (size + sha256).
+
+    Off unless CALLBRIDGE_ARCHIVE_DELETE_AFTER_ARCHIVE=true; --dry-run always works.
+    """
+    rt = runtime()
+    if not dry_run and not rt.settings.archive_delete_after_archive:
+        raise InvalidInput(
+            "Delete after archive is off.",
+            field="archive_delete_after_archive",
+            hint="set CALLBRIDGE_ARCHIVE_DELETE_AFTER_ARCHIVE=true to allow it, or pass --dry-run to see "
+            "what would be deleted",
+        )
+    org_id = organization_id(rt, org)
+    store = prepare(rt, probe=False)
+    report = with_session(
+        rt, org_id, lambda rc: delete_archived(rt, org_id, rc, store, dry_run=dry_run), connection=connection
+    )
+    if as_json:
+        _print_json(report.as_dict())
+        return
+    verb = "would delete" if dry_run else "deleted"
+    ids = report.eligible if dry_run else report.deleted
+    for message_id in ids:
+        console.print(f"{verb} message {message_id}")
+    for message_id, reason in sorted(report.kept.items()):
+        console.print(f"[yellow]kept[/] message {message_id}: {reason}")
+    console.print(f"{len(ids)} messages {verb}; {len(report.kept)} kept (archive not verified).")

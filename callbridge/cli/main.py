@@ -28,13 +28,14 @@ app.add_typer(org.token_app, name="token")
 
 
 def _register_more() -> None:
-    from callbridge.cli import archive, connector, demo, docs, sandbox
+    from callbridge.cli import archive, connect, connector, demo, docs, sandbox
 
     app.command()(demo.demo)
     app.add_typer(sandbox.app, name="sandbox")
     app.add_typer(connector.app, name="connector")
     app.add_typer(archive.app, name="archive")
     app.add_typer(docs.app, name="docs")
+    app.command("connect")(connect.connect)
 
 
 _register_more()

@@ -6,14 +6,17 @@ from fastapi import APIRouter, FastAPI
 
 import callbridge
 from callbridge.runtime import Runtime
-from callbridge.web.api import audit, credentials, jobs, members, organization, privacy, tokens
+from callbridge.web.api import audit, credentials, jobs, logging, members, organization, privacy, tokens
 from callbridge.web.errors import install_error_handlers
 from callbridge.web.health import router as health_router
+from callbridge.web.webhooks.ringcentral import router as ringcentral_webhooks
 
 __all__ = ["API_PREFIX", "API_ROUTERS", "create_app"]
 
 API_PREFIX = "/api/v1"
-API_ROUTERS = tuple(m.router for m in (organization, privacy, members, tokens, jobs, audit, credentials))
+API_ROUTERS = tuple(
+    m.router for m in (organization, privacy, members, tokens, jobs, audit, credentials, logging)
+)
 
 
 def create_app(runtime: Runtime) -> FastAPI:
@@ -27,6 +30,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.state.runtime = runtime
     install_error_handlers(app)
     app.include_router(health_router)
+    app.include_router(ringcentral_webhooks)
     api = APIRouter(prefix=API_PREFIX)
     for router in API_ROUTERS:
         api.include_router(router)

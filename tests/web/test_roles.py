@@ -9,6 +9,7 @@ from callbridge.db.models import ApiToken, Role
 from callbridge.privacy.support import CONSENT_TEXT
 from callbridge.tenancy import hash_token
 from tests.factories import member_token
+from tests.pipelines.logging import objects as logging_objects
 from tests.web import objects
 from tests.web.test_tenant_isolation import api_routes
 
@@ -17,6 +18,12 @@ MANAGERS = {"owner", "admin"}
 READERS = {"owner", "admin", "auditor"}
 
 EXPECTED: dict[tuple[str, str], set[str]] = {
+    ("GET", "/api/v1/logging/communications"): ALL,
+    ("GET", "/api/v1/logging/communications/{activity_id}"): ALL,
+    ("PATCH", "/api/v1/logging/communications/{activity_id}"): {"owner", "admin", "member"},
+    ("POST", "/api/v1/logging/communications/{activity_id}/resolve"): {"owner", "admin", "member"},
+    ("POST", "/api/v1/logging/communications/{activity_id}/relog"): {"owner", "admin", "member"},
+    ("GET", "/api/v1/logging/connections"): READERS,
     ("GET", "/api/v1/me"): ALL,
     ("GET", "/api/v1/organization"): ALL,
     ("PATCH", "/api/v1/organization"): MANAGERS,
@@ -48,6 +55,8 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
 }
 
 BODIES = {
+    ("PATCH", "/api/v1/logging/communications/{activity_id}"): {"notes": "Call back Tuesday."},
+    ("POST", "/api/v1/logging/communications/{activity_id}/resolve"): {"candidate": 0},
     ("PATCH", "/api/v1/organization"): {"name": "Renamed"},
     ("POST", "/api/v1/members"): {"email": "new@alpha.example", "role": "member"},
     ("PATCH", "/api/v1/members/{member_id}"): {"role": "auditor"},
@@ -76,6 +85,8 @@ def _params(runtime, org, path, caller_token):
         return {"job_id": objects.dead_job(runtime, org)}
     if "{credential_id}" in path:
         return {"credential_id": objects.credential(runtime, org)}
+    if "{activity_id}" in path:
+        return {"activity_id": logging_objects.ambiguous_activity(runtime, org)}
     if "{session_id}" in path:
         return {"session_id": objects.support_session(runtime, org)}
     return {}

@@ -20,6 +20,7 @@ from callbridge.db.models import (
     SupportSession,
 )
 from callbridge.privacy.support import CONSENT_TEXT
+from tests.pipelines.logging import objects as logging_objects
 from tests.web import objects
 
 
@@ -34,6 +35,20 @@ class Attack:
 
 
 ATTACKS: dict[tuple[str, str], Attack] = {
+    ("GET", "/api/v1/logging/communications"): Attack(prepare=logging_objects.ambiguous_activity),
+    ("GET", "/api/v1/logging/communications/{activity_id}"): Attack(
+        lambda rt, b: {"activity_id": logging_objects.ambiguous_activity(rt, b)}
+    ),
+    ("PATCH", "/api/v1/logging/communications/{activity_id}"): Attack(
+        lambda rt, b: {"activity_id": logging_objects.ambiguous_activity(rt, b)}, body={"notes": "hijacked"}
+    ),
+    ("POST", "/api/v1/logging/communications/{activity_id}/resolve"): Attack(
+        lambda rt, b: {"activity_id": logging_objects.ambiguous_activity(rt, b)}, body={"candidate": 0}
+    ),
+    ("POST", "/api/v1/logging/communications/{activity_id}/relog"): Attack(
+        lambda rt, b: {"activity_id": logging_objects.ambiguous_activity(rt, b)}
+    ),
+    ("GET", "/api/v1/logging/connections"): Attack(prepare=logging_objects.ambiguous_activity),
     ("GET", "/api/v1/me"): Attack(),
     ("GET", "/api/v1/organization"): Attack(),
     ("PATCH", "/api/v1/organization"): Attack(body={"name": "Hijacked"}),

@@ -9,13 +9,27 @@ from callbridge.db.models.archive import (
 )
 from callbridge.db.models.audit import AuditEntry
 from callbridge.db.models.clock import VirtualClockState
+from callbridge.db.models.communications import (
+    CommunicationRow,
+    InboxEvent,
+    IngestCursor,
+    WebhookSubscription,
+)
 from callbridge.db.models.jobs import AppliedEffect, DeadLetter, Job, JobStatus
+from callbridge.db.models.logging import (
+    ActivityStatus,
+    ConnectionStatus,
+    CrmActivity,
+    CrmConnection,
+    LoggingPreference,
+)
 from callbridge.db.models.privacy import DeletionReceipt, DeletionRequest, SupportSession
 from callbridge.db.models.ratelimit import RateBudgetRow
 from callbridge.db.models.tenancy import ApiToken, Membership, Organization, Role, User
 from callbridge.db.models.vault import SealedSecret
 
 __all__ = [
+    "ActivityStatus",
     "ApiToken",
     "AppliedEffect",
     "ArchiveCursor",
@@ -24,11 +38,18 @@ __all__ = [
     "ArchivedMessage",
     "ArchivedObject",
     "AuditEntry",
+    "CommunicationRow",
+    "ConnectionStatus",
+    "CrmActivity",
+    "CrmConnection",
     "DeadLetter",
     "DeletionReceipt",
     "DeletionRequest",
+    "InboxEvent",
+    "IngestCursor",
     "Job",
     "JobStatus",
+    "LoggingPreference",
     "Membership",
     "Organization",
     "RateBudgetRow",
@@ -37,4 +58,5 @@ __all__ = [
     "SupportSession",
     "User",
     "VirtualClockState",
+    "WebhookSubscription",
 ]

@@ -98,6 +98,8 @@ class ArchivedMessage(TenantOwned, Base):
     raw: Mapped[dict[str, Any]] = col(JSON, inventory="content")
     archived_at: Mapped[datetime] = col(inventory="operational")
     updated_at: Mapped[datetime] = col(inventory="operational")
+    # set when callbridge deleted the message from RingCentral's message store after archiving it
+    platform_deleted_at: Mapped[datetime | None] = col(nullable=True, inventory="operational")
 
 
 class ArchivedObject(TenantOwned, Base):

@@ -45,8 +45,12 @@ class Plan:
         return {
             "days": self.days,
             "datasets": [vars(d) for d in self.datasets],
-            "seconds_by_group": self.seconds_by_group,
-            "finishes_in_hours": round(self.finishes_in_seconds / 3600, 2),
+            "seconds_by_group": {
+                g: None if math.isinf(v) else round(v, 1) for g, v in self.seconds_by_group.items()
+            },
+            "finishes_in_hours": None
+            if math.isinf(self.finishes_in_seconds)
+            else round(self.finishes_in_seconds / 3600, 2),
             "deadline_hours": None
             if self.deadline_seconds is None
             else round(self.deadline_seconds / 3600, 2),
@@ -57,7 +61,9 @@ class Plan:
         }
 
 
-async def make_plan(rc: RingCentralSession, now: datetime, days: int) -> Plan:
+async def make_plan(
+    rc: RingCentralSession, now: datetime, days: int, *, recording_retention_days: int = 90
+) -> Plan:
     client, budget = rc.client, rc.budget
     start = now - timedelta(days=days)
     calls = await client.count_call_log(start, now)
@@ -81,31 +87,41 @@ async def make_plan(rc: RingCentralSession, now: datetime, days: int) -> Plan:
     for p in plans:
         by_group[p.group] = by_group.get(p.group, 0) + p.requests
     seconds = {g: budget.seconds_for(g, n) for g, n in by_group.items()}
-    total = max(seconds.values()) if seconds else 0.0
     heavy = budget.limit_of("heavy")
     per_day = int(86400 / (heavy.window + budget.margin) * heavy.limit)
+    # new traffic keeps arriving while the backlog runs and takes its share of the Heavy budget
     daily_needed = (recordings + calls / PER_PAGE) / max(days, 1)
+    spare = per_day - daily_needed
+    heavy_requests = by_group.get("heavy", 0)
+    if heavy_requests and spare > 0:
+        seconds["heavy"] = max(seconds.get("heavy", 0.0), heavy_requests / spare * 86400)
+    elif heavy_requests:
+        seconds["heavy"] = math.inf
+    total = max(seconds.values()) if seconds else 0.0
     deadline = None
     advice: list[str] = []
     if recordings:
-        # the oldest recording in the backlog is deleted when it reaches 90 days
-        deadline = max(0.0, (90 - days) * 86400.0)
+        # Oldest first (the order pending objects are fetched in): the front of the backlog ages as
+        # fast as the clock, so it stays inside retention exactly when the whole backlog (plus the
+        # traffic arriving meanwhile) is through within one retention period.
+        deadline = recording_retention_days * 86400.0
     fits = deadline is None or seconds.get("heavy", 0.0) <= deadline
-    if days >= 90 and recordings:
+    if days >= recording_retention_days and recordings:
         advice.append(
-            "recordings older than 90 days are already being deleted: start now, newest first is not "
-            "possible through the list API, so run with --from at 85 days ago first"
-        )
-    if not fits:
-        advice.append(
-            f"the Heavy backlog needs {seconds['heavy'] / 3600:.1f} h but the oldest recordings go in "
-            f"{(deadline or 0) / 3600:.1f} h: pool more authorised admins' credentials, ask RingCentral to "
-            "raise the app's Heavy limit, or archive --dataset recordings first"
+            f"recordings older than {recording_retention_days} days are already being deleted: start now; "
+            "the oldest are fetched first, so the ones closest to deletion go first"
         )
     if daily_needed > per_day:
         advice.append(
             f"new traffic needs ~{daily_needed:.0f} Heavy requests a day, one credential allows {per_day}: "
             "steady state cannot keep up without a higher limit or more credentials"
+        )
+    if not fits:
+        hours = "never" if math.isinf(seconds["heavy"]) else f"{seconds['heavy'] / 3600:.1f} h"
+        advice.append(
+            f"the Heavy backlog needs {hours} but recordings are deleted after {recording_retention_days} "
+            f"days ({(deadline or 0) / 3600:.0f} h): pool more authorised admins' credentials, ask "
+            "RingCentral to raise the app's Heavy limit, or archive --dataset recordings first"
         )
     if not advice:
         advice.append("nothing to change: the backlog fits the current limits")

@@ -1,4 +1,4 @@
-"""What the archive holds: cursors, counts, pending and failed objects, bytes."""
+"""What the archive holds: cursors, counts, pending and failed objects, bytes, retention warnings."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 
 from callbridge.db.models import ArchiveCursor, ArchivedCall, ArchivedMessage, ArchivedObject
+from callbridge.pipelines.archive.retention import retention_watch
 
 if TYPE_CHECKING:
     from callbridge.runtime import Runtime
@@ -29,10 +30,18 @@ def archive_status(runtime: Runtime, organization_id: str) -> dict[str, Any]:
         oldest_pending = session.scalar(
             select(func.min(ArchivedObject.day)).where(ArchivedObject.status != "stored")
         )
-        return {
+        deleted = session.scalar(
+            select(func.count())
+            .select_from(ArchivedMessage)
+            .where(ArchivedMessage.platform_deleted_at.is_not(None))
+        )
+        data: dict[str, Any] = {
             "cursors": cursors,
             "calls": session.scalar(select(func.count()).select_from(ArchivedCall)),
             "messages": session.scalar(select(func.count()).select_from(ArchivedMessage)),
+            "messages_deleted_from_platform": deleted,
             "objects": objects,
             "oldest_unarchived_day": oldest_pending,
         }
+    data["retention_warnings"] = [w.as_dict() for w in retention_watch(runtime, organization_id)]
+    return data

@@ -157,6 +157,21 @@ class RingCentralClient:
         path = f"{API}/account/{self.account_id}/extension/{extension_id}/message-store"
         return self.paginate(path, "listing the message store", params)
 
+    async def delete_messages(self, extension_id: str, message_ids: list[str]) -> None:
+        """Move messages to Deleted (one id, or a comma-separated batch); 204 on success."""
+        ids = ",".join(message_ids)
+        url = self._url(f"{API}/account/{self.account_id}/extension/{extension_id}/message-store/{ids}")
+        what = f"deleting {len(message_ids)} message(s)"
+        for attempt in (1, 2):
+            token = await self.auth.access_token()
+            response = await self.http.delete(url, headers={"Authorization": f"Bearer {token}"})
+            if response.status_code == 401 and attempt == 1:
+                self.auth.invalidate(token)
+                continue
+            if response.status_code >= 400:
+                raise error_from_response(response, what)
+            return
+
     async def count_messages(
         self, extension_id: str, date_from: datetime, date_to: datetime, types: list[str] | None = None
     ) -> int:

@@ -6,24 +6,37 @@ import asyncio
 import hashlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import httpx
 
+from callbridge.clock import Clock
+from callbridge.config import Settings
+from callbridge.db.session import Database
 from callbridge.http.client import HttpClient
 from callbridge.platforms.ringcentral.auth import RingCentralAuth
 from callbridge.platforms.ringcentral.client import RingCentralClient
 from callbridge.platforms.ringcentral.connection import Connection, VaultTokenStore, load_connection
 from callbridge.platforms.ringcentral.groups import DEFAULT_LIMITS, group_of
 from callbridge.platforms.ringcentral.transport import BudgetedTransport
+from callbridge.privacy.vault import Vault
 from callbridge.ratelimit import BudgetStore, RateBudget, SqlBudgetStore
-
-if TYPE_CHECKING:
-    from callbridge.runtime import Runtime
 
 __all__ = ["RingCentralSession", "open_ringcentral"]
 
 Sleep = Callable[[float], Awaitable[None]]
+
+
+class Runtime(Protocol):
+    """What the factory needs of :class:`callbridge.runtime.Runtime` (platforms do not import the
+    runtime: it wires pipelines and connectors, which platforms must not depend on)."""
+
+    settings: Settings
+    db: Database
+    clock: Clock
+
+    @property
+    def vault(self) -> Vault: ...
 
 
 @dataclass

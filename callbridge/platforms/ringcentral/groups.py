@@ -28,6 +28,8 @@ def group_of(method: str, path: str) -> str | None:
         return "heavy"
     if _ATTACHMENT.search(path):
         return "medium"
+    if method == "DELETE" and "/message-store" in path:  # deleteMessage is in the Medium group
+        return "medium"
     if "/subscription" in path:
         if method == "GET" or path.endswith("/renew"):
             return "light"

@@ -1,0 +1,1 @@
+"""Ingest: platform events and records → inbox → normalised, merged communications."""

@@ -1,0 +1,1 @@
+"""Webhook receivers: platforms post here; routing to the organization uses the system scope."""
