@@ -7,9 +7,8 @@ import json
 import jsonschema
 
 from callbridge.privacy.export import SCHEMA_PATH, export_schema, stream_export
-from callbridge.privacy.support import CONSENT_TEXT, create_support_session
-from callbridge.tenancy import authenticate
 from tests.factories import make_organization
+from tests.privacy.data import CRM_SECRET, fill
 from tests.web import objects
 
 
@@ -19,12 +18,8 @@ def _export(runtime, org_id) -> tuple[dict, int]:
 
 
 def _fill(runtime, org):
-    objects.new_member(runtime, org)
     objects.credential(runtime, org)
-    objects.dead_job(runtime, org)
-    create_support_session(
-        runtime, authenticate(runtime.db, runtime.clock, org.token), consent=True, consent_text=CONSENT_TEXT
-    )
+    fill(runtime, org)
 
 
 def test_the_published_schema_is_current():
@@ -40,11 +35,15 @@ def test_export_is_valid_complete_and_holds_only_this_organization(runtime):
     tables = document["tables"]
     assert [o["slug"] for o in tables["organizations"]] == ["alpha"]
     assert len(tables["memberships"]) == 2 and len(tables["users"]) == 2
+    assert [c["key"] for c in tables["communications"]] == ["ringcentral:call:session-alpha"]
+    assert [c["connector"] for c in tables["crm_connections"]] == ["hubspot"]
+    assert [o["source_id"] for o in tables["archived_objects"]] == ["rec-alpha"]
     assert tables["dead_letters"][0]["kind"] == "test.always-dies"
     assert len(tables["support_sessions"]) == 1
     text = json.dumps(document)
     assert bravo.id not in text and "bravo" not in text
     assert "value-alpha" not in text  # the sealed credential's value
+    assert CRM_SECRET.format(slug="alpha") not in text
     assert "ciphertext" not in text and "token_hash" not in text and "wrapped_key" not in text
     assert chunks > 20, "the document is streamed row by row, not built in memory"
 
