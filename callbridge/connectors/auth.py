@@ -361,8 +361,13 @@ class PasswordAuth(_TokenAuth):
         login = await self._login()
         form = {"grant_type": "password", "username": login["username"],
                 "password": login.get("password", "") + login.get("security_token", "")}
-        if self._client is not None:
-            form.update(client_id=self._client.client_id, client_secret=self._client.client_secret)
+        client = self._client
+        if client is None:  # no app wired for this process: the organization's own, from the vault
+            entry = await self.store.get(OAUTH_CLIENT)
+            if entry and entry.get("client_id"):
+                client = ClientApp(entry["client_id"], entry.get("client_secret", ""))
+        if client is not None:
+            form.update(client_id=client.client_id, client_secret=client.client_secret)
         return form
 
     def _token_url(self) -> str:

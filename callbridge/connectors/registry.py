@@ -41,6 +41,7 @@ from callbridge.connectors.credentials import CredentialStore
 from callbridge.connectors.matching import MatchCache
 from callbridge.errors import ConfigError
 from callbridge.http.client import HttpClient
+from callbridge.http.ssrf import DestinationGuard
 
 __all__ = [
     "ENTRY_POINT_GROUP",
@@ -81,6 +82,9 @@ class ConnectorContext:
     max_retries: int = 2
     organization_id: str = ""
     oauth_client: ClientApp | None = None  # callbridge's registered app (AuthKind.oauth)
+    # Refuses loopback/private destinations; declarative connectors always get one (their URLs
+    # are written by tenant admins), code connectors when the caller passes it.
+    guard: DestinationGuard | None = None
 
     def option(self, name: str, default: str | None = None) -> str:
         value = self.options.get(name, default)
@@ -89,10 +93,14 @@ class ConnectorContext:
                               hint="set it when connecting the CRM")
         return value
 
-    def http(self, service: str, base_url: str = "") -> HttpClient:
-        """An :class:`HttpClient` wired to this context's transport, clock and sleep."""
+    def http(self, service: str, base_url: str = "", *, guarded: bool = False) -> HttpClient:
+        """An :class:`HttpClient` wired to this context's transport, clock, sleep and guard.
+
+        ``guarded=True`` applies a destination guard even when the caller set none.
+        """
+        guard = self.guard if self.guard is not None else (DestinationGuard() if guarded else None)
         return HttpClient(service, base_url=base_url, transport=self.transport, clock=self.clock,
-                          sleep=self.sleep, max_retries=self.max_retries)
+                          sleep=self.sleep, max_retries=self.max_retries, guard=guard)
 
 
 URL_FIELDS = frozenset({"id", "account_id", "instance_url"})

@@ -31,7 +31,7 @@ def factory_for(manifest: CompiledManifest) -> ConnectorFactory:
     model = manifest.model
 
     def build(ctx: ConnectorContext) -> Connector:
-        http = ctx.http(model.display_name)
+        http = ctx.http(model.display_name, guarded=True)  # a tenant admin wrote this base URL
         auth: Auth
         if isinstance(model.auth, OAuthAuth):
             endpoints = OAuthEndpoints(model.auth.authorize_url, model.auth.token_url,

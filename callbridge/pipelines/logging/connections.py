@@ -25,6 +25,7 @@ from callbridge.connectors.matching import MatchCache
 from callbridge.connectors.registry import ConnectorContext, RegisteredConnector, get_connector
 from callbridge.db.models import ActivityStatus, ConnectionStatus, CrmActivity, CrmConnection
 from callbridge.errors import Conflict, InvalidInput, NotFound
+from callbridge.http.ssrf import DestinationGuard
 from callbridge.jobs.queue import enqueue
 from callbridge.privacy.audit import record_audit
 
@@ -100,7 +101,8 @@ def build_connector(runtime: Runtime, organization_id: str, connection: CrmConne
         options=dict(connection.options), clock=runtime.clock, transport=wiring.transport,
         sleep=wiring.sleep, default_region=runtime.settings.default_region, match_cache=wiring.match_cache,
         max_retries=wiring.max_retries, organization_id=organization_id,
-        oauth_client=wiring.oauth_clients.get(connection.connector))
+        oauth_client=wiring.oauth_clients.get(connection.connector),
+        guard=DestinationGuard(allow_private=runtime.settings.allow_private_destinations))
     connector = registered.build(ctx)
     return wiring.wrap(connector) if wiring.wrap else connector
 
