@@ -1,6 +1,7 @@
 """``callbridge demo`` runs the product end to end and says where to look."""
 
 import os
+import re
 import subprocess
 import sys
 
@@ -26,7 +27,21 @@ def test_demo_runs_end_to_end_and_exits_zero(tmp_path):
     assert str(data_dir) in result.stdout
     assert (data_dir / "callbridge.db").exists()
     assert (data_dir / "keyring.json").stat().st_mode & 0o777 == 0o600
+    _logged_to_both_crms_once(result.stdout)
     _no_secret_outside_the_key_ring(data_dir, result.stdout + result.stderr)
+
+
+def _logged_to_both_crms_once(output):
+    """The second part: RingCentral sandbox traffic logged to each CRM sandbox, nothing twice."""
+    assert "webhooks delivered to the server" in output
+    assert "Communications logged to the CRM sandboxes" in output
+    for crm in ("hubspot", "salesforce"):
+        line = re.search(rf"^{crm}: calls logged (\d+), SMS groups (\d+), .* duplicates (\d+)$", output, re.M)
+        assert line, output
+        calls, sms, duplicates = (int(g) for g in line.groups())
+        assert calls >= 1 and sms >= 1, line.group(0)
+        assert duplicates == 0, line.group(0)
+    assert "/_sandbox/objects/calls" in output and "/_sandbox/objects/Task" in output
 
 
 def _no_secret_outside_the_key_ring(data_dir, output):
@@ -36,6 +51,11 @@ def _no_secret_outside_the_key_ring(data_dir, output):
 
     ring = json.loads((data_dir / "keyring.json").read_text())
     secrets = [b"demo-secret-value"] + [base64.b64decode(k["key"]) for k in ring["keys"]]
+    # the sandboxes' seeded credentials the demo connected with (sealed in the vault)
+    from callbridge.sandbox.ringcentral.config import RingCentralSandboxConfig
+
+    secrets += [b"pat-na1-callbridge-sandbox-0000-all-scopes", b"sandbox-passwordSANDBOXTOKEN",
+                RingCentralSandboxConfig().auth.jwt.encode()]
     secrets += [k["key"].encode() for k in ring["keys"]]
     files = [p for p in data_dir.rglob("*") if p.is_file() and p.name != "keyring.json"]
     assert any(p.name == "callbridge.db" for p in files) and any(p.suffix == ".log" for p in files)

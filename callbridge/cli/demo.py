@@ -8,14 +8,16 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import httpx
 import typer
 
 from callbridge.cli.common import console
+from callbridge.cli.demo_logging import CRMS, LoggingDemo, start_sandboxes
 from callbridge.config import load_settings
 from callbridge.db import migrate
 from callbridge.errors import CallbridgeError
@@ -25,6 +27,7 @@ from callbridge.tenancy import create_organization, issue_token
 
 MARKER = ".callbridge-demo"
 WAIT_SECONDS = 60.0
+BUDGET_SECONDS = 100.0  # the whole demo, sandboxes to summary, ends well within two minutes
 
 
 def _free_port() -> int:
@@ -78,7 +81,9 @@ def _wait_until(check: object, what: str) -> None:
 def demo(
     data_dir: Path = typer.Option(Path("var/demo"), help="Folder for the demo's database, keys and logs"),
 ) -> None:
-    """Set up a demo organization, start the server and a worker, run a job end to end, report."""
+    """Set up a demo organization, start the server and a worker, run a job end to end, then log a
+    day of RingCentral sandbox traffic to the HubSpot and Salesforce sandboxes and report."""
+    deadline = time.monotonic() + BUDGET_SECONDS
     data_dir = data_dir.resolve()
     _fresh_data_dir(data_dir)
     env = {k: v for k, v in os.environ.items() if not k.startswith("CALLBRIDGE_")}
@@ -106,7 +111,12 @@ def demo(
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     headers = {"Authorization": f"Bearer {token}"}
+    # webhooks reach the server at its own loopback address; the sandboxes are on loopback too
+    env["CALLBRIDGE_PUBLIC_URL"] = base
+    env["CALLBRIDGE_ALLOW_PRIVATE_DESTINATIONS"] = "true"
+    env["CALLBRIDGE_INGEST_INITIAL_HOURS"] = "120"  # the generated weekday may be last Friday
     with (
+        ExitStack() as stack,
         _process(["serve", "--port", str(port)], env, data_dir / "server.log"),
         _process(["worker", "--poll-seconds", "0.2"], env, data_dir / "worker.log"),
         httpx.Client(base_url=base, timeout=10) as client,
@@ -125,9 +135,26 @@ def demo(
         steps.append(f"the worker ran it; the audit log shows {len(audit)} 'selftest.completed' entry")
         ready = client.get("/readyz").json()
 
+        sandboxes = start_sandboxes(stack)
+        rt = Runtime(settings)
+        try:
+            scenario = LoggingDemo(rt, org_id, sandboxes, steps, deadline)
+            scenario.generate_traffic()
+            scenario.connect()
+            scenario.subscribe()
+            if scenario.live:
+                scenario.play_live()
+            scenario.catch_up()
+            scenario.settle()
+            notes, table = scenario.summary()
+        finally:
+            rt.close()
+
     console.rule("[bold green]callbridge demo: done")
     for i, step in enumerate(steps, 1):
         console.print(f"{i}. {step}")
+    console.print()
+    _print_logging(table, notes, sandboxes.urls, base)
     console.print()
     console.print(f"Data directory: {data_dir}  (database, key ring, server.log, worker.log)")
     console.print(f"Readiness:      {ready['checks']}")
@@ -141,3 +168,33 @@ def demo(
         f"  (create a token: CALLBRIDGE_DATA_DIR={data_dir} .venv/bin/callbridge token create "
         "--org demo --email admin@demo.example)"
     )
+
+
+def _print_logging(table: dict[str, dict[str, int]], notes: list[str], urls: dict[str, str],
+                   base: str) -> None:
+    from rich.table import Table
+
+    grid = Table(title="Communications logged to the CRM sandboxes")
+    grid.add_column("")
+    for crm in CRMS:
+        grid.add_column(crm, justify="right")
+    labels = [("calls", "calls logged"), ("sms", "SMS groups logged"), ("fax", "faxes logged"),
+              ("voicemail", "voicemails logged"), ("placeholders", "placeholders created"),
+              ("ambiguous", "ambiguous matches waiting"), ("skipped", "skipped by preferences"),
+              ("failed", "failed"), ("in_crm", "activities in the CRM"), ("duplicates", "duplicates")]
+    for key, label in labels:
+        grid.add_row(label, *(str(table[crm][key]) for crm in CRMS))
+    console.print(grid, width=100)
+    for crm in CRMS:  # one line each, for people and for tests to read
+        row = table[crm]
+        console.print(f"{crm}: calls logged {row['calls']}, SMS groups {row['sms']}, faxes {row['fax']}, "
+                      f"voicemails {row['voicemail']}, placeholders {row['placeholders']}, "
+                      f"ambiguous waiting {row['ambiguous']}, duplicates {row['duplicates']}", soft_wrap=True)
+    for note in notes:
+        console.print(f"note: {note}", soft_wrap=True)
+    console.print("Look at:")
+    console.print(f"  {base}/docs   (API; GET /api/v1/logging/communications with the token)")
+    console.print(f"  {urls['ringcentral']}/_sandbox/state   (RingCentral sandbox: counts, webhooks)")
+    console.print(f"  {urls['hubspot']}/_sandbox/objects/calls   (HubSpot calls; also /communications)")
+    console.print(f"  {urls['salesforce']}/_sandbox/objects/Task   (Salesforce tasks)")
+    console.print("  (the servers stop when the demo exits; the database keeps the logged rows)")
