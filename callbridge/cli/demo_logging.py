@@ -15,12 +15,13 @@ from collections import Counter
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
 from sqlalchemy import func, select
 
+from callbridge.clock import SystemClock
 from callbridge.db.models import (
     ActivityStatus,
     CrmActivity,
@@ -36,6 +37,8 @@ from callbridge.pipelines.logging.preferences import ORG_SCOPE, save_preferences
 from callbridge.platforms.ringcentral.auth import AppCredentials
 from callbridge.platforms.ringcentral.connection import Connection, save_connection
 from callbridge.runtime import Runtime
+
+WALL = SystemClock()  # the demo runs real servers on the wall clock
 
 __all__ = ["CRMS", "LoggingDemo", "Sandboxes", "start_sandboxes"]
 
@@ -100,11 +103,11 @@ class LoggingDemo:
         return answer.json()
 
     def generate_traffic(self) -> None:
-        day = _last_weekday(datetime.now(UTC))
+        day = _last_weekday(WALL.now())
         stats = self.rc("POST", "/_sandbox/generate", {
             "seed": 6, "extensions": 3, "days": 1, "start": day.isoformat(), "calls_per_day": 14,
             "sms_conversations_per_day": 4, "faxes_per_day": 2, "recorded_share": 0.4})
-        earlier = (datetime.now(UTC) - timedelta(hours=2)).isoformat()
+        earlier = (WALL.now() - timedelta(hours=2)).isoformat()
         for number in (SHARED_NUMBER, SHARED_NUMBER, KNOWN_NUMBER):
             self.rc("POST", "/_sandbox/calls", {"phone_number": number, "duration_seconds": 95,
                                                 "result": "Accepted", "start": earlier,
@@ -166,7 +169,7 @@ class LoggingDemo:
         ends = []
         for n, result in enumerate(results):
             number = KNOWN_NUMBER if n == 2 else f"+1415555{rng.randrange(10000):04d}"
-            start = datetime.now(UTC) + timedelta(seconds=n)
+            start = WALL.now() + timedelta(seconds=n)
             duration = rng.randrange(4, 10)
             self.rc("POST", "/_sandbox/calls", {
                 "phone_number": number, "direction": "Inbound" if n % 3 else "Outbound",
@@ -180,7 +183,7 @@ class LoggingDemo:
                 "direction": "Inbound" if n % 2 else "Outbound"})
         delivered = 0
         until = max(ends) + timedelta(seconds=2)
-        while datetime.now(UTC) < until and time.monotonic() < self.deadline:
+        while WALL.now() < until and time.monotonic() < self.deadline:
             records = self.rc("POST", "/_sandbox/deliver")["deliveries"]
             delivered += sum(1 for r in records if r.get("outcome") == "delivered")
             self.pause(0.5)

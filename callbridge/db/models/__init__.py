@@ -22,6 +22,7 @@ from callbridge.db.models.logging import (
     CrmActivity,
     CrmConnection,
     LoggingPreference,
+    PlaceholderContact,
 )
 from callbridge.db.models.privacy import DeletionReceipt, DeletionRequest, SupportSession
 from callbridge.db.models.ratelimit import RateBudgetRow
@@ -52,6 +53,7 @@ __all__ = [
     "LoggingPreference",
     "Membership",
     "Organization",
+    "PlaceholderContact",
     "RateBudgetRow",
     "Role",
     "SealedSecret",

@@ -113,3 +113,23 @@ class LoggingPreference(TenantOwned, Base):
     scope: Mapped[str] = col(String(80), inventory="pseudonymous")  # "org" or "user:<owner_ref>"
     settings: Mapped[dict[str, Any]] = col(JSON, default=dict, inventory="operational")
     updated_at: Mapped[datetime] = col(inventory="operational")
+
+
+class PlaceholderContact(TenantOwned, Base):
+    """A placeholder contact callbridge created (or is creating) for an unknown number.
+
+    Reserved before the CRM call, so that a second call from the same number reuses it even
+    while the CRM's search does not show the new contact yet (HubSpot's search lag).
+    """
+
+    __tablename__ = "placeholder_contacts"
+    __table_args__ = (UniqueConstraint("organization_id", "connection_id", "phone_ref"),)
+
+    id: Mapped[str] = col(String(32), primary_key=True, default=new_id, inventory="identifier")
+    connection_id: Mapped[str] = col(
+        String(32), ForeignKey("crm_connections.id", ondelete="CASCADE"), index=True, inventory="identifier"
+    )
+    phone_ref: Mapped[str] = col(String(64), inventory="pseudonymous")  # keyed HMAC of the E.164 number
+    contact_id: Mapped[str | None] = col(String(128), nullable=True, inventory="content")
+    contact_type: Mapped[str | None] = col(String(64), nullable=True, inventory="content")
+    reserved_at: Mapped[datetime] = col(inventory="operational")

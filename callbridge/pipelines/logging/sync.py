@@ -41,7 +41,13 @@ from callbridge.connectors.base import (
     RateLimited,
     Unavailable,
 )
-from callbridge.db.models import ActivityStatus, ConnectionStatus, CrmActivity, CrmConnection
+from callbridge.db.models import (
+    ActivityStatus,
+    ConnectionStatus,
+    CrmActivity,
+    CrmConnection,
+    PlaceholderContact,
+)
 from callbridge.domain.communication import Communication
 from callbridge.domain.merge import FieldValue, merge_body, merge_fields, parse_sections, render_section
 from callbridge.pipelines.logging.connections import (
@@ -102,9 +108,18 @@ class _Ambiguous(Exception):
         self.candidates = candidates
 
 
-def recording_link(runtime: Runtime, session: Session, communication_id: str, recording_id: str) -> str:
-    """A durable, signed callbridge link to the recording (never the platform's contentUri)."""
-    base = (runtime.settings.public_url or "https://callbridge.invalid").rstrip("/")
+def recording_link(
+    runtime: Runtime, session: Session, communication_id: str, recording_id: str
+) -> str | None:
+    """A durable, signed callbridge link to the recording (never the platform's contentUri).
+
+    None without an https ``CALLBRIDGE_PUBLIC_URL``: a CRM cannot reach a private address, and
+    HubSpot refuses plain-http recording links outright (the whole activity would fail).
+    """
+    public = runtime.settings.public_url
+    if not public or not public.startswith("https://"):
+        return None
+    base = public.rstrip("/")
     signature = runtime.pseudonyms.pseudonym(session, "recording-link", f"{communication_id}:{recording_id}")
     return f"{base}/media/recordings/{communication_id}/{recording_id}?sig={signature[:32]}"
 
@@ -295,6 +310,52 @@ def _failed(runtime: Runtime, organization_id: str, connection_id: str, row_id: 
     return SyncResult(connection_id, "error", snapshot.crm_activity_id, retry_after=after, error=message)
 
 
+PLACEHOLDER_TAKEOVER = timedelta(minutes=10)
+
+
+async def _placeholder(runtime: Runtime, organization_id: str, connection_id: str, connector: Connector,
+                       phone: str, prefs: Preferences) -> ContactMatch:
+    """The placeholder contact for ``phone``: reused when made before, else reserved, then created.
+
+    The reservation row is written before the CRM call, so two calls from one unknown number make
+    one contact even while the CRM's search does not show it yet. A reservation whose creator died
+    is taken over after a while, searching the CRM again first (its search has caught up by then).
+    """
+    crm = connector.info.display_name
+    busy = Unavailable(crm, "another job is creating the placeholder contact for this number; this "
+                       "communication is logged on it once it exists.",
+                       hint="nothing to do: it retries by itself")
+    now = runtime.clock.now()
+    try:
+        with runtime.db.tenant(organization_id) as session:
+            ref = runtime.pseudonyms.pseudonym(session, "phone", phone)
+            query = select(PlaceholderContact).where(
+                PlaceholderContact.connection_id == connection_id, PlaceholderContact.phone_ref == ref)
+            row = session.scalars(query).one_or_none()
+            if row is not None and row.contact_id:
+                return ContactMatch(row.contact_id, row.contact_type or "", "")
+            if row is not None and now - row.reserved_at < PLACEHOLDER_TAKEOVER:
+                raise busy
+            taking_over = row is not None
+            if row is None:
+                row = PlaceholderContact(connection_id=connection_id, phone_ref=ref, reserved_at=now)
+                session.add(row)
+            row.reserved_at = now
+            session.flush()
+            placeholder_id = row.id
+    except IntegrityError:
+        raise busy from None  # another worker reserved the same number a moment ago
+    found = list(await connector.find_contact(phone)) if taking_over else []
+    if len(found) > 1:
+        raise _Ambiguous(found)
+    match = found[0] if found else await connector.create_contact(
+        phone, prefs.placeholder_name.replace("{number}", phone))
+    with runtime.db.tenant(organization_id) as session:
+        row = session.get_one(PlaceholderContact, placeholder_id)
+        row.contact_id, row.contact_type = match.id, match.type
+    return match
+
+
 async def _contact(runtime: Runtime, organization_id: str, connection_id: str, row_id: str,
                    connector: Connector, comm: Communication, prefs: Preferences,
                    snapshot: _Row) -> ContactMatch | None:
@@ -309,8 +370,7 @@ async def _contact(runtime: Runtime, organization_id: str, connection_id: str, r
         return matches[0]
     if not matches:
         if prefs.placeholder_contacts == "create":
-            name = prefs.placeholder_name.replace("{number}", phone)
-            return await connector.create_contact(phone, name)
+            return await _placeholder(runtime, organization_id, connection_id, connector, phone, prefs)
         return None
     if prefs.several_matches == "type_order":
         order = {t.lower(): i for i, t in reversed(list(enumerate(prefs.type_order)))}

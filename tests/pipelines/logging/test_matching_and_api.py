@@ -89,3 +89,18 @@ def test_a_bad_preference_changes_nothing(runtime, org):
         _prefs(runtime, org, several_matches="coin_toss")
     with runtime.db.tenant(org.id) as session:
         assert session.scalars(select(CrmActivity)).all() == []
+
+
+def test_two_calls_from_one_unknown_number_make_one_placeholder_despite_the_search_lag(runtime, org):
+    """HubSpot's search does not show a new contact for a while; the reservation bridges that."""
+    world = make_world(runtime, org, "hubspot")
+    _prefs(runtime, org, placeholder_contacts="create")
+    contacts = len(world.objects("contacts"))
+    world.store(call("p-1", number="+16505550177"))
+    world.store(call("p-2", number="+16505550177"))
+    world.run()  # both in the same round, well inside the search lag
+    world.settle()
+    assert len(world.objects("contacts")) == contacts + 1
+    first, second = world.row("ringcentral:call:p-1"), world.row("ringcentral:call:p-2")
+    assert first.contact_id and first.contact_id == second.contact_id
+    assert first.status is ActivityStatus.created and second.status is ActivityStatus.created

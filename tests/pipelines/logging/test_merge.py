@@ -29,12 +29,14 @@ def test_a_persons_subject_and_notes_survive_the_recording_and_a_disposition(run
     row = world.row("ringcentral:call:m-1")
     before = _one(world)
     note = "Customer prefers email. (typed by a person)"
-    world.person_edit(row.crm_activity_id,
-                      {subject: "Renewal call (edited)", body: f"{before[body]}\n\n{note}"})
+    world.person_edit(
+        row.crm_activity_id, {subject: "Renewal call (edited)", body: f"{before[body]}\n\n{note}"}
+    )
 
     world.store(call("m-1", sequence=3, recording="rec-42"))  # the recording arrives
-    edit_activity(runtime, org.id, row.id, notes="Wants a quote by Friday.", disposition="Connected",
-                  actor="user:test")  # the rep picks a disposition and adds notes in callbridge
+    edit_activity(
+        runtime, org.id, row.id, notes="Wants a quote by Friday.", disposition="Connected", actor="user:test"
+    )  # the rep picks a disposition and adds notes in callbridge
     world.settle()
 
     after = _one(world)
@@ -52,3 +54,26 @@ def test_a_persons_subject_and_notes_survive_the_recording_and_a_disposition(run
     final = _one(world)
     assert final[subject] == "Renewal call (edited)"
     assert note in final[body] and "5 min 0 s" in final[body]
+
+
+def test_no_recording_link_without_an_https_public_url(backend, clock):
+    """A CRM cannot open a private or plain-http callbridge address (HubSpot refuses http outright)."""
+    from callbridge.pipelines.logging.sync import recording_link
+    from callbridge.runtime import Runtime
+    from tests.conftest import empty_all_tables
+    from tests.factories import make_organization
+
+    for public_url, expected in [
+        (None, None),
+        ("http://10.0.0.5:8000", None),
+        ("https://cb.example.com", "https"),
+    ]:
+        rt = Runtime(backend.settings(public_url=public_url), clock=clock)
+        try:
+            org = make_organization(rt, "alpha")
+            with rt.db.tenant(org.id) as session:
+                link = recording_link(rt, session, "comm-1", "rec-1")
+            assert (link.split(":")[0] if link else None) == expected
+        finally:
+            empty_all_tables(rt)
+            rt.close()
