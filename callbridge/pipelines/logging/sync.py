@@ -48,6 +48,7 @@ from callbridge.db.models import (
     CrmConnection,
     PlaceholderContact,
 )
+from callbridge.db.session import scope_of
 from callbridge.domain.communication import Communication
 from callbridge.domain.merge import FieldValue, merge_body, merge_fields, parse_sections, render_section
 from callbridge.pipelines.logging.connections import (
@@ -62,7 +63,7 @@ from callbridge.pipelines.logging.source import load_communication
 if TYPE_CHECKING:
     from callbridge.runtime import Runtime
 
-__all__ = ["SyncResult", "recording_link", "sync_communication"]
+__all__ = ["SyncResult", "recording_link", "recording_signature", "sync_communication"]
 
 log = logging.getLogger(__name__)
 MAX_ERROR = 1000
@@ -120,8 +121,14 @@ def recording_link(
     if not public or not public.startswith("https://"):
         return None
     base = public.rstrip("/")
-    signature = runtime.pseudonyms.pseudonym(session, "recording-link", f"{communication_id}:{recording_id}")
-    return f"{base}/media/recordings/{communication_id}/{recording_id}?sig={signature[:32]}"
+    organization_id = scope_of(session).organization_id
+    signature = recording_signature(runtime, session, communication_id, recording_id)
+    return f"{base}/media/recordings/{organization_id}/{communication_id}/{recording_id}?sig={signature}"
+
+
+def recording_signature(runtime: Runtime, session: Session, communication_id: str, recording_id: str) -> str:
+    """The link's signature: a keyed HMAC with the organization's own key (from the vault)."""
+    return runtime.pseudonyms.pseudonym(session, "recording-link", f"{communication_id}:{recording_id}")[:32]
 
 
 def _day(comm: Communication, tz: str) -> str:
