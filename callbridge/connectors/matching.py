@@ -21,10 +21,19 @@ from datetime import datetime, timedelta
 import phonenumbers
 
 from callbridge.clock import Clock
-from callbridge.connectors.base import ContactMatch, Related
+from callbridge.connectors.base import ContactMatch, InvalidInput, Related
 from callbridge.domain.phone import InvalidPhoneNumber, PhoneNumber, digits_only, parse_phone
 
-__all__ = ["MatchCache", "SearchTerms", "cached_find", "same_number", "search_terms"]
+__all__ = ["MatchCache", "SearchTerms", "cached_find", "crm_phone", "same_number", "search_terms"]
+
+
+def crm_phone(crm: str, phone: str, default_region: str = "US") -> PhoneNumber:
+    """``phone`` parsed for a CRM call, or the CRM's typed InvalidInput naming the field and the fix."""
+    try:
+        return parse_phone(phone, default_region)
+    except InvalidPhoneNumber as exc:
+        raise InvalidInput(crm, f"cannot use {phone!r} as a phone number: {exc}.", field="phone",
+                           hint="pass the number in E.164 form (+16505550100)") from None
 
 
 @dataclass(frozen=True)

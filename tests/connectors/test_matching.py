@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import phonenumbers
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from callbridge.clock import VirtualClock
-from callbridge.connectors.base import ContactMatch, Related
-from callbridge.connectors.matching import MatchCache, same_number, search_terms
+from callbridge.connectors.base import ContactMatch, InvalidInput, Related
+from callbridge.connectors.matching import MatchCache, crm_phone, same_number, search_terms
 from callbridge.domain.phone import digits_only, parse_phone
 
 REGIONS = ["US", "GB", "DE", "FR", "AU", "IN", "CA"]
@@ -97,3 +98,10 @@ def test_cache_keeps_ids_types_names_only_and_expires() -> None:
     cache.put("crm", "acct", "+1", [match])
     cache.invalidate("crm", "acct", "+1")
     assert len(cache) == 0
+
+
+def test_a_number_no_crm_can_search_for_is_a_typed_error_naming_the_field():
+    assert crm_phone("Clio", "(650) 555-0100").e164 == "+16505550100"
+    with pytest.raises(InvalidInput, match="Clio: cannot use 'n/a' as a phone number") as caught:
+        crm_phone("Clio", "n/a")
+    assert caught.value.field == "phone" and "E.164" in (caught.value.hint or "")

@@ -33,10 +33,10 @@ from callbridge.connectors.base import (
 )
 from callbridge.connectors.clio.manifest import MANIFEST
 from callbridge.connectors.http import CrmClient, ErrorDetail, pages
-from callbridge.connectors.matching import cached_find, same_number
+from callbridge.connectors.matching import cached_find, crm_phone, same_number
 from callbridge.connectors.registry import ConnectorContext
 from callbridge.domain.merge import render_section
-from callbridge.domain.phone import InvalidPhoneNumber, PhoneNumber, parse_phone
+from callbridge.domain.phone import PhoneNumber
 from callbridge.http.client import TransportFailure
 
 __all__ = ["ClioConnector", "compose_body", "version_rule"]
@@ -129,15 +129,8 @@ class ClioConnector(Connector):
                 for u in users if u.get("enabled", True)]
 
     # -- contacts ------------------------------------------------------------------------
-    def _number(self, phone: str) -> PhoneNumber:
-        try:
-            return parse_phone(phone, self.default_region)
-        except InvalidPhoneNumber as exc:
-            raise InvalidInput(CRM, f"cannot search for {exc}.",
-                               hint="give the number in E.164 (+16505550100)") from None
-
     async def find_contact(self, phone: str) -> Sequence[ContactMatch]:
-        number = self._number(phone)
+        number = crm_phone(CRM, phone, self.default_region)
         cache = self.ctx.match_cache if self.ctx else None
         return await cached_find(cache, self.info.name, self.base_url, number,
                                  lambda: self._search(number))
@@ -169,7 +162,7 @@ class ClioConnector(Connector):
                      for m in matters if m.get("status", "Open") != "Closed")
 
     async def create_contact(self, phone: str, name: str) -> ContactMatch:
-        number = self._number(phone)
+        number = crm_phone(CRM, phone, self.default_region)
         first, _, last = name.strip().rpartition(" ")
         data = {"type": "Person", "first_name": first or last, "last_name": last if first else "",
                 "phone_numbers": [{"name": "Work", "number": number.e164,

@@ -32,10 +32,9 @@ from callbridge.connectors.base import (
 from callbridge.connectors.base import Connector as BaseConnector
 from callbridge.connectors.http import CrmClient, ErrorDetail, classify_response
 from callbridge.connectors.hubspot.manifest import MANIFEST
-from callbridge.connectors.matching import cached_find, same_number, search_terms
+from callbridge.connectors.matching import cached_find, crm_phone, same_number, search_terms
 from callbridge.connectors.registry import ConnectorContext
 from callbridge.domain.merge import render_section
-from callbridge.domain.phone import InvalidPhoneNumber, parse_phone
 
 __all__ = ["HubSpotConnector"]
 
@@ -135,11 +134,8 @@ class HubSpotConnector(BaseConnector):
                             url if self._account_id else "")
 
     async def find_contact(self, phone: str) -> Sequence[ContactMatch]:
-        try:
-            terms = search_terms(phone, self.ctx.default_region)
-        except InvalidPhoneNumber as exc:
-            raise InvalidInput(self.crm, f"cannot be searched for {phone!r}: {exc}.",
-                               hint="pass the number in E.164 form (+16505550100)", field="phone") from None
+        region = self.ctx.default_region
+        terms = search_terms(crm_phone(self.crm, phone, region).e164, region)
         account = self._account_id or "default"
 
         async def lookup() -> Sequence[ContactMatch]:
@@ -184,11 +180,7 @@ class HubSpotConnector(BaseConnector):
         return [self._contact(r) for r in data.get("results", [])]
 
     async def create_contact(self, phone: str, name: str) -> ContactMatch:
-        try:
-            number = parse_phone(phone, self.ctx.default_region)
-        except InvalidPhoneNumber as exc:
-            raise InvalidInput(self.crm, f"cannot get a contact for {phone!r}: {exc}.",
-                               hint="pass the number in E.164 form", field="phone") from None
+        number = crm_phone(self.crm, phone, self.ctx.default_region)
         first, _, last = name.strip().partition(" ")
         props = {"firstname": first, "lastname": last or first, "phone": number.e164}
         record = await self.client.json("POST", f"{self.api}/crm/v3/objects/contacts",

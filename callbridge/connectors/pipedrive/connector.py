@@ -36,11 +36,11 @@ from callbridge.connectors.base import (
     marker_token,
 )
 from callbridge.connectors.http import CrmClient, ErrorDetail, pages
-from callbridge.connectors.matching import cached_find, same_number
+from callbridge.connectors.matching import cached_find, crm_phone, same_number
 from callbridge.connectors.pipedrive.manifest import MANIFEST
 from callbridge.connectors.registry import ConnectorContext
 from callbridge.domain.merge import render_section
-from callbridge.domain.phone import InvalidPhoneNumber, PhoneNumber, parse_phone
+from callbridge.domain.phone import PhoneNumber
 
 __all__ = ["PipedriveConnector", "compose_note", "scope_rule"]
 
@@ -147,15 +147,8 @@ class PipedriveConnector(Connector):
                 for u in data if u.get("active_flag", True)]
 
     # -- contacts ------------------------------------------------------------------------
-    def _number(self, phone: str) -> PhoneNumber:
-        try:
-            return parse_phone(phone, self.default_region)
-        except InvalidPhoneNumber as exc:
-            raise InvalidInput(CRM, f"cannot search for {exc}.",
-                               hint="give the number in E.164 (+16505550100)") from None
-
     async def find_contact(self, phone: str) -> Sequence[ContactMatch]:
-        number = self._number(phone)
+        number = crm_phone(CRM, phone, self.default_region)
         cache = self.ctx.match_cache if self.ctx else None
         return await cached_find(cache, self.info.name, self.base_url, number,
                                  lambda: self._search(number))
@@ -196,7 +189,7 @@ class PipedriveConnector(Connector):
                      for d in answer.get("data") or [] if d.get("status", "open") == "open")
 
     async def create_contact(self, phone: str, name: str) -> ContactMatch:
-        number = self._number(phone)
+        number = crm_phone(CRM, phone, self.default_region)
         body = {"name": name, "phones": [{"value": number.e164, "primary": True,
                                           "label": "work"}]}
         data = (await self._json("POST", "/api/v2/persons", "create a contact", json=body))["data"]

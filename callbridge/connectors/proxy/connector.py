@@ -41,13 +41,13 @@ from callbridge.connectors.base import (
     marker_token,
 )
 from callbridge.connectors.http import ErrorDetail, classify_response, default_error, error_detail
+from callbridge.connectors.matching import crm_phone
 from callbridge.connectors.proxy.auth_headers import ManifestAuth
 from callbridge.connectors.proxy.context import draft_context, number_context, spell
 from callbridge.connectors.proxy.loader import CompiledManifest, CompiledOperation
 from callbridge.connectors.proxy.mapping import Path
 from callbridge.connectors.proxy.model import ErrorRule
 from callbridge.connectors.proxy.templates import ABSENT, Template, TemplateProblem, render_value
-from callbridge.domain.phone import InvalidPhoneNumber, parse_phone
 from callbridge.errors import ConfigError
 from callbridge.http.client import HttpClient, TransportFailure, parse_retry_after
 
@@ -297,11 +297,7 @@ class ProxyConnector(Connector):
 
     async def find_contact(self, phone: str) -> Sequence[ContactMatch]:
         op = self.manifest.operations["find_contact"]
-        try:
-            number = parse_phone(phone, self.default_region)
-        except InvalidPhoneNumber as exc:
-            raise InvalidInput(self.crm, f"cannot search for {exc}.",
-                               hint="give the number in E.164 (+16505550100)") from None
+        number = crm_phone(self.crm, phone, self.default_region)
         found: dict[str, ContactMatch] = {}
         context = number_context(number)
         for spelling in dict.fromkeys(spell(number, fmt) for fmt in op.phone_formats):
@@ -318,7 +314,7 @@ class ProxyConnector(Connector):
 
     async def create_contact(self, phone: str, name: str) -> ContactMatch:
         op = self.manifest.operations["create_contact"]
-        number = parse_phone(phone, self.default_region)
+        number = crm_phone(self.crm, phone, self.default_region)
         body = await self._call(op.name, {"phone": number.e164, "name": name,
                                           "number": number_context(number)})
         return self._contact(op, body)

@@ -36,11 +36,10 @@ from callbridge.connectors.base import (
 )
 from callbridge.connectors.base import Connector as BaseConnector
 from callbridge.connectors.http import CrmClient, ErrorDetail, default_error
-from callbridge.connectors.matching import cached_find, same_number, search_terms
+from callbridge.connectors.matching import cached_find, crm_phone, same_number, search_terms
 from callbridge.connectors.registry import ConnectorContext
 from callbridge.connectors.salesforce.manifest import MANIFEST
 from callbridge.domain.merge import render_section
-from callbridge.domain.phone import InvalidPhoneNumber, parse_phone
 
 __all__ = ["SalesforceConnector"]
 
@@ -147,11 +146,8 @@ class SalesforceConnector(BaseConnector):
                             related, await self._url(MANIFEST.contact_url_template, record_id))
 
     async def find_contact(self, phone: str) -> Sequence[ContactMatch]:
-        try:
-            terms = search_terms(phone, self.ctx.default_region)
-        except InvalidPhoneNumber as exc:
-            raise InvalidInput(self.crm, f"cannot be searched for {phone!r}: {exc}.",
-                               hint="pass the number in E.164 form (+16505550100)", field="phone") from None
+        region = self.ctx.default_region
+        terms = search_terms(crm_phone(self.crm, phone, region).e164, region)
 
         async def lookup() -> Sequence[ContactMatch]:
             term = " OR ".join(terms.digit_forms)
@@ -186,11 +182,7 @@ class SalesforceConnector(BaseConnector):
         return [await self._match(r) for r in data.get("searchRecords", [])]
 
     async def create_contact(self, phone: str, name: str) -> ContactMatch:
-        try:
-            number = parse_phone(phone, self.ctx.default_region)
-        except InvalidPhoneNumber as exc:
-            raise InvalidInput(self.crm, f"cannot get a contact for {phone!r}: {exc}.",
-                               hint="pass the number in E.164 form", field="phone") from None
+        number = crm_phone(self.crm, phone, self.ctx.default_region)
         first, _, last = name.strip().partition(" ")
         body = {"FirstName": first if last else "", "LastName": last or first or "Unknown",
                 "Phone": number.e164}
