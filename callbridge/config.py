@@ -130,6 +130,10 @@ class Settings(BaseSettings):
         description="Wait this long after an unsure create before searching the CRM for its marker "
         "(default: the connector's search lag + 5 s)",
     )
+    recording_link_days: int = Field(
+        default=365, ge=1, le=3650,
+        description="Recording links in the CRM work this many days after the call, then answer 410",
+    )
     logging_lease_seconds: int = Field(
         default=120, ge=5, description="How long one worker holds a CRM activity while writing it"
     )

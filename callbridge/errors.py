@@ -79,6 +79,11 @@ class NotFound(CallbridgeError):
     http_status = 404
 
 
+class Gone(CallbridgeError):
+    code = "gone"
+    http_status = 410
+
+
 class Conflict(CallbridgeError):
     code = "conflict"
     http_status = 409

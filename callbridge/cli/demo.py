@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -149,6 +150,7 @@ def demo(
             notes, table = scenario.summary()
         finally:
             rt.close()
+        _privacy_files(client, headers, data_dir, steps)
 
     console.rule("[bold green]callbridge demo: done")
     for i, step in enumerate(steps, 1):
@@ -168,6 +170,27 @@ def demo(
         f"  (create a token: CALLBRIDGE_DATA_DIR={data_dir} .venv/bin/callbridge token create "
         "--org demo --email admin@demo.example)"
     )
+
+
+def _privacy_files(client: httpx.Client, headers: dict[str, str], data_dir: Path, steps: list[str]) -> None:
+    """Take what a compliance officer would ask for: the organization's export and a support bundle."""
+    export_path = data_dir / "export.json"
+    with client.stream("GET", "/api/v1/organization/export", headers=headers) as response:
+        response.raise_for_status()
+        with export_path.open("wb") as out:
+            for chunk in response.iter_bytes():
+                out.write(chunk)
+    steps.append(f"exported the organization through the API to {export_path} "
+                 f"({export_path.stat().st_size // 1024} KiB, no secrets)")
+    consent = client.get("/api/v1/support-sessions/consent", headers=headers).json()["consent_text"]
+    opened = client.post("/api/v1/support-sessions", headers=headers,
+                         json={"consent": True, "consent_text": consent})
+    opened.raise_for_status()
+    detail = client.get(f"/api/v1/support-sessions/{opened.json()['id']}", headers=headers).json()
+    bundle_path = data_dir / "support-bundle.json"
+    bundle_path.write_text(json.dumps(detail, indent=2))
+    steps.append(f"opened a consented support session; its redacted bundle is in {bundle_path} "
+                 f"(deleted from the database after 30 days)")
 
 
 def _print_logging(table: dict[str, dict[str, int]], notes: list[str], urls: dict[str, str],

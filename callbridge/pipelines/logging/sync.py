@@ -26,7 +26,6 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from callbridge.connectors.base import (
     Activity,
@@ -48,7 +47,6 @@ from callbridge.db.models import (
     CrmConnection,
     PlaceholderContact,
 )
-from callbridge.db.session import scope_of
 from callbridge.domain.communication import Communication
 from callbridge.domain.merge import FieldValue, merge_body, merge_fields, parse_sections, render_section
 from callbridge.pipelines.logging.connections import (
@@ -57,13 +55,14 @@ from callbridge.pipelines.logging.connections import (
     pause_connection,
 )
 from callbridge.pipelines.logging.draft import build_draft, desired_hash
+from callbridge.pipelines.logging.links import recording_link
 from callbridge.pipelines.logging.preferences import Preferences, effective_preferences, wanted
 from callbridge.pipelines.logging.source import load_communication
 
 if TYPE_CHECKING:
     from callbridge.runtime import Runtime
 
-__all__ = ["SyncResult", "recording_link", "recording_signature", "sync_communication"]
+__all__ = ["SyncResult", "sync_communication"]
 
 log = logging.getLogger(__name__)
 MAX_ERROR = 1000
@@ -107,28 +106,6 @@ class _Ambiguous(Exception):
     def __init__(self, candidates: list[ContactMatch]) -> None:
         super().__init__("several contacts match")
         self.candidates = candidates
-
-
-def recording_link(
-    runtime: Runtime, session: Session, communication_id: str, recording_id: str
-) -> str | None:
-    """A durable, signed callbridge link to the recording (never the platform's contentUri).
-
-    None without an https ``CALLBRIDGE_PUBLIC_URL``: a CRM cannot reach a private address, and
-    HubSpot refuses plain-http recording links outright (the whole activity would fail).
-    """
-    public = runtime.settings.public_url
-    if not public or not public.startswith("https://"):
-        return None
-    base = public.rstrip("/")
-    organization_id = scope_of(session).organization_id
-    signature = recording_signature(runtime, session, communication_id, recording_id)
-    return f"{base}/media/recordings/{organization_id}/{communication_id}/{recording_id}?sig={signature}"
-
-
-def recording_signature(runtime: Runtime, session: Session, communication_id: str, recording_id: str) -> str:
-    """The link's signature: a keyed HMAC with the organization's own key (from the vault)."""
-    return runtime.pseudonyms.pseudonym(session, "recording-link", f"{communication_id}:{recording_id}")[:32]
 
 
 def _day(comm: Communication, tz: str) -> str:
@@ -263,7 +240,8 @@ async def _sync_connection(runtime: Runtime, organization_id: str, communication
     with runtime.db.tenant(organization_id) as session:
         snapshot = _Row.of(session.get_one(CrmActivity, row_id))
         connection = session.get_one(CrmConnection, connection_id)
-        link = (recording_link(runtime, session, communication_id, comm.recording.id)
+        link = (recording_link(runtime, session, communication_id, comm.recording.id,
+                               started_at=comm.started_at)
                 if comm.recording is not None and prefs.include_recording_link else None)
         connector = build_connector(runtime, organization_id, connection)
     try:

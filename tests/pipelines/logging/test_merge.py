@@ -58,7 +58,7 @@ def test_a_persons_subject_and_notes_survive_the_recording_and_a_disposition(run
 
 def test_no_recording_link_without_an_https_public_url(backend, clock):
     """A CRM cannot open a private or plain-http callbridge address (HubSpot refuses http outright)."""
-    from callbridge.pipelines.logging.sync import recording_link
+    from callbridge.pipelines.logging.links import recording_link
     from callbridge.runtime import Runtime
     from tests.conftest import empty_all_tables
     from tests.factories import make_organization
