@@ -28,6 +28,7 @@ def test_demo_runs_end_to_end_and_exits_zero(tmp_path):
     assert (data_dir / "callbridge.db").exists()
     assert (data_dir / "keyring.json").stat().st_mode & 0o777 == 0o600
     _logged_to_both_crms_once(result.stdout)
+    _archived_without_gaps(result.stdout, data_dir)
     _no_secret_outside_the_key_ring(data_dir, result.stdout + result.stderr)
 
 
@@ -42,6 +43,19 @@ def _logged_to_both_crms_once(output):
         assert calls >= 1 and sms >= 1, line.group(0)
         assert duplicates == 0, line.group(0)
     assert "/_sandbox/objects/calls" in output and "/_sandbox/objects/Task" in output
+
+
+def _archived_without_gaps(output, data_dir):
+    """The third part: the real `archive run` and `archive verify` CLI against the sandbox."""
+    flat = " ".join(output.split())
+    found = re.search(r"(\d+) call records, (\d+) messages, (\d+) recordings and (\d+) attachments", flat)
+    assert found, output
+    calls, messages, recordings, attachments = (int(g) for g in found.groups())
+    assert calls >= 10 and messages >= 5 and recordings >= 1 and attachments >= 1, found.group(0)
+    assert "re-listed RingCentral: no gap" in flat, output
+    stored = [p for p in (data_dir / "archive").rglob("*") if p.is_file() and p.suffix != ".parquet"]
+    assert len(stored) >= recordings + attachments
+    assert any(p.suffix == ".parquet" for p in (data_dir / "archive").rglob("*"))
 
 
 def _no_secret_outside_the_key_ring(data_dir, output):
