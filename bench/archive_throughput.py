@@ -1,6 +1,8 @@
 """Archive bench: one JSON line. Heavy-group utilisation and 429s of callbridge's budget versus a
-fixed-sleep baseline (the public samples' pause per request) on the virtual clock; peak RSS while
-streaming a 200 MB recording from a real uvicorn sandbox; call-log records archived per second.
+fixed-sleep baseline (the public samples' pause per request) on the virtual clock; the same archive
+through one credential and through a pool of two (two admins of one account: RingCentral counts
+limits per user), with each one's utilisation of its Heavy budget; peak RSS while streaming a
+200 MB recording from a real uvicorn sandbox; call-log records archived per second.
 
     PYTHONPATH=. .venv/bin/python bench/archive_throughput.py
 """
@@ -30,7 +32,7 @@ from callbridge.sandbox.ringcentral.config import RateGroupLimit
 from callbridge.sandbox.ringcentral.server import running_server
 from tests.conftest import TEST_KEYS
 from tests.factories import make_organization
-from tests.platforms.ringcentral.support import connect, open_rc, sandbox, seed, virtual_sleep
+from tests.platforms.ringcentral.support import connect, connect_user, open_rc, sandbox, seed, virtual_sleep
 
 HEAVY_REQUESTS = 200
 
@@ -118,6 +120,60 @@ def archive_run(root: Path) -> dict[str, float]:
     }
 
 
+def pooled(root: Path, credentials: int) -> dict[str, float]:
+    """Calls and recordings of one account through ``credentials`` admins on the virtual clock."""
+    settings = load_settings(
+        data_dir=root,
+        database_url=f"sqlite:///{root / f'pool{credentials}.db'}",
+        keys=TEST_KEYS,
+        jobs_url=f"sqlite:///{root / f'pool{credentials}-jobs.db'}",
+    )
+    migrate.upgrade(settings.db_url)
+    clock = VirtualClock()
+    runtime = Runtime(settings, clock=clock)
+    app = sandbox(clock, recording_bytes=1024)
+    seed(app, clock, days=14, extensions=4, calls_per_day=60, recorded_share=0.5)
+    org = make_organization(runtime, f"pool{credentials}")
+    connect(runtime, org.id, app)
+    extra = [f"admin{i + 2}" for i in range(credentials - 1)]
+    for i, name in enumerate(extra):
+        connect_user(runtime, org.id, app, clock, name=name, user=i + 1)
+    store = ObjectStore(str(root / f"pool{credentials}-archive"))
+
+    async def go():
+        rc = open_rc(runtime, org.id, app, clock, pool=extra)
+        try:
+            start = clock.now()
+            result = await Archiver(runtime, org.id, rc, store, sleep=virtual_sleep(clock)).run(
+                ("calls", "recordings"), clock.now() - timedelta(days=15)
+            )
+            return result, (clock.now() - start).total_seconds()
+        finally:
+            await rc.aclose()
+
+    result, elapsed = asyncio.run(go())
+    heavy = result.requests.get("heavy", 0)
+    allowed = elapsed / 60.0 * 10 * credentials
+    return {
+        "credentials": credentials,
+        "heavy_requests": heavy,
+        "recordings": result.datasets["recordings"].downloaded,
+        "virtual_seconds": round(elapsed, 1),
+        "utilisation": round(heavy / max(allowed, 1e-9), 3),
+        "throttled_429": result.throttled,
+        "requests_per_credential": {k: v["requests"] for k, v in result.credentials.items()},
+    }
+
+
+def pool_comparison(root: Path) -> dict[str, object]:
+    one, two = pooled(root, 1), pooled(root, 2)
+    return {
+        "one_credential": one,
+        "two_credentials": two,
+        "speedup": round(float(one["virtual_seconds"]) / max(float(two["virtual_seconds"]), 1e-9), 2),
+    }
+
+
 def peak_rss(root: Path) -> dict[str, float]:
     settings = load_settings(
         data_dir=root,
@@ -192,6 +248,7 @@ def main() -> None:
             "heavy_fixed_sleep_5s": utilisation(5.0),
             "heavy_fixed_sleep_10s": utilisation(10.0),
             "call_log": archive_run(root),
+            "heavy_pool": pool_comparison(root),
             "memory_200mb": peak_rss(root),
         }
     print(json.dumps(out))

@@ -6,7 +6,7 @@ prefix of its own, cleared at the end. Between tests every table is emptied. Not
 what a service held before the run.
 
 Backends: ``CALLBRIDGE_TEST_BACKEND=sqlite`` (default) or ``postgresql`` (PostgreSQL for the
-database and Redis for jobs); ``CALLBRIDGE_TEST_PG_URL`` and ``CALLBRIDGE_TEST_REDIS_URL``
+database, Redis for jobs and rate budgets); ``CALLBRIDGE_TEST_PG_URL`` and ``CALLBRIDGE_TEST_REDIS_URL``
 point at the servers.
 """
 
@@ -67,6 +67,8 @@ class Backend:
             "jobs_name": self.jobs_name,
             "keys": TEST_KEYS,
         }
+        if self.name == "postgresql":  # rate budgets in Redis too (keys '<jobs_name>:ratelimit:…')
+            values["ratelimit_url"] = self.jobs_url
         values.update(overrides)
         return load_settings(**values)
 

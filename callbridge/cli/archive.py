@@ -1,4 +1,11 @@
-"""``callbridge archive``: copy call logs, recordings and messages out before retention deletes them."""
+"""``callbridge archive``: copy call logs, recordings and messages out before retention deletes them.
+
+Pooling: RingCentral counts rate limits per authorised user, so several admins of one account can
+lend their budgets to the archive. Connect each under its own name (``archive connect
+--connection admin2 …``); ``run``, ``plan``, ``verify`` and ``delete`` then use ``default`` and
+every connection known to sign in to the same account, or exactly the ``--connection`` options
+given (repeat it). The scheduled run does the same, once per account.
+"""
 
 from __future__ import annotations
 
@@ -22,24 +29,42 @@ from rich.table import Table
 from callbridge.cli.common import console, runtime
 from callbridge.errors import InvalidInput
 from callbridge.jobs.schedule import period_start
+from callbridge.pipelines.archive.accounts import learn_accounts
 from callbridge.pipelines.archive.datasets import check_window, parse_datasets
 from callbridge.pipelines.archive.jobs import INCREMENTAL, incremental_key
 from callbridge.pipelines.archive.parquet import export_parquet
-from callbridge.pipelines.archive.plan import make_plan
+from callbridge.pipelines.archive.plan import Plan, make_plan
 from callbridge.pipelines.archive.prune import delete_archived
 from callbridge.pipelines.archive.retention import retention_days
 from callbridge.pipelines.archive.run import Archiver
-from callbridge.pipelines.archive.service import organization_id, parse_when, prepare, with_session
+from callbridge.pipelines.archive.service import (
+    choose_connections,
+    organization_id,
+    parse_when,
+    prepare,
+    with_session,
+)
 from callbridge.pipelines.archive.status import archive_status
 from callbridge.pipelines.archive.verify import verify as verify_archive
 from callbridge.platforms.ringcentral.auth import AppCredentials
 from callbridge.platforms.ringcentral.connection import Connection, save_connection
 from callbridge.platforms.ringcentral.factory import RingCentralSession
 
-app = typer.Typer(help="Archive: plan, run, status, verify, export, delete.", no_args_is_help=True)
+app = typer.Typer(
+    help="Archive: plan, run, status, verify, export, delete. Several admins' connections of one "
+    "RingCentral account are pooled (see --connection).",
+    no_args_is_help=True,
+)
 
 ORG = typer.Option(..., "--org", help="Organization slug")
 CONN = typer.Option("default", "--connection", help="RingCentral connection name")
+CONNS = typer.Option(
+    [],
+    "--connection",
+    help="RingCentral connection to use; repeat it to pool several admins of one account (their "
+    "rate budgets add up: RingCentral counts limits per user). Default: 'default' and every "
+    "connection known to sign in to the same account",
+)
 
 
 def _print_json(data: Any) -> None:
@@ -78,7 +103,10 @@ def connect(
     jwt: str = typer.Option(..., envvar="CALLBRIDGE_RC_JWT", help="JWT credential of an admin user"),
     connection: str = CONN,
 ) -> None:
-    """Store the RingCentral app credentials (sealed in the vault) and test a sign-in."""
+    """Store the RingCentral app credentials (sealed in the vault) and test a sign-in.
+
+    Connect a second admin of the same account under another --connection name to pool its rate
+    budget: archive runs then send through both."""
     rt = runtime()
     org_id = organization_id(rt, org)
     with rt.db.tenant(org_id) as session:
@@ -90,6 +118,8 @@ def connect(
 
     async def check(rc: RingCentralSession) -> None:
         await rc.client.auth.login_jwt()
+        # which account it signs in to: connections of one account are pooled by the archive
+        await learn_accounts(rt, org_id, rc, check=False)
 
     with_session(rt, org_id, check, connection=connection)
     # start the connection's periodic incremental archive (one run per interval, see archive.jobs)
@@ -108,18 +138,21 @@ def plan(
     org: str = ORG,
     days: int = typer.Option(90, min=1, max=400, help="How far back to archive"),
     as_json: bool = typer.Option(False, "--json"),
-    connection: str = CONN,
+    connection: list[str] = CONNS,
 ) -> None:
-    """Requests per dataset, time under the current limits, and whether it beats retention."""
+    """Requests per dataset, time under the current limits, and whether it beats retention.
+
+    With several connections (a pool) the limits add up: N admins have N times one user's budget."""
     rt = runtime()
     org_id = organization_id(rt, org)
     keep = retention_days(rt.settings)["recording"] or 90
-    result = with_session(
-        rt,
-        org_id,
-        lambda rc: make_plan(rc, rt.clock.now(), days, recording_retention_days=keep),
-        connection=connection,
-    )
+    conns = choose_connections(rt, org_id, connection)
+
+    async def work(rc: RingCentralSession) -> Plan:
+        await learn_accounts(rt, org_id, rc)  # one account, distinct users: else no added capacity
+        return await make_plan(rc, rt.clock.now(), days, recording_retention_days=keep)
+
+    result = with_session(rt, org_id, work, connection=conns[0], pool=conns[1:])
     if as_json:
         _print_json(result.as_dict())
         return
@@ -130,8 +163,9 @@ def plan(
     for group, seconds in result.seconds_by_group.items():
         took = "never finishes" if math.isinf(seconds) else f"{seconds / 3600:.2f} h"
         console.print(f"{group}: {took} under the current limit")
+    per = "per credential" if result.credentials == 1 else f"with {result.credentials} pooled credentials"
     console.print(
-        f"Heavy capacity {result.daily_heavy_capacity} requests a day per credential; new traffic needs "
+        f"Heavy capacity {result.daily_heavy_capacity} requests a day {per}; new traffic needs "
         f"~{result.daily_heavy_needed:.0f}."
     )
     verdict = (
@@ -152,9 +186,13 @@ def run(
     dataset: list[str] = typer.Option([], "--dataset", help="calls, recordings, messages, attachments"),
     as_json: bool = typer.Option(False, "--json"),
     parquet: bool = typer.Option(False, "--parquet", help="Also rewrite the Parquet export"),
-    connection: str = CONN,
+    connection: list[str] = CONNS,
 ) -> None:
-    """Archive now (incrementally from the cursors when --from is not given)."""
+    """Archive now (incrementally from the cursors when --from is not given).
+
+    With several connections (--connection a --connection b, or the connections known to sign in
+    to the same account) each request goes through the admin whose rate budget frees first; the
+    account's data is archived once, under the account's cursors."""
     chosen = parse_datasets(dataset)
     start, end = parse_when(date_from, "from"), parse_when(date_to, "to")
     rt = runtime()
@@ -180,7 +218,8 @@ def run(
             archiver.progress = RichProgress(bars)
             return await archiver.run(chosen, start, end)
 
-    result = with_session(rt, org_id, work, connection=connection)
+    conns = choose_connections(rt, org_id, connection)
+    result = with_session(rt, org_id, work, connection=conns[0], pool=conns[1:])
     if parquet:
         export_parquet(rt, org_id, store)
     if as_json:
@@ -199,6 +238,11 @@ def run(
             )
         console.print(table)
         console.print(f"429 responses: {result.throttled} (each one is a planning bug)")
+        if len(result.credentials) > 1:
+            shares = ", ".join(f"{name} {used['requests']}" for name, used in result.credentials.items())
+            console.print(f"Requests per pooled connection: {shares}")
+        for warning in result.warnings:
+            console.print(f"[yellow]warning[/] {warning}")
     if result.errors:
         raise typer.Exit(3)
 
@@ -248,7 +292,7 @@ def verify(
     date_to: str | None = typer.Option(None, "--to"),
     repair: bool = typer.Option(False, help="Re-queue objects that fail their checks"),
     as_json: bool = typer.Option(False, "--json"),
-    connection: str = CONN,
+    connection: list[str] = CONNS,
 ) -> None:
     """Re-list the platform, compare counts per day and checksums; exit 4 when there are gaps."""
     start = parse_when(date_from, "from")
@@ -258,13 +302,15 @@ def verify(
     check_window(start, end, rt.clock.now())
     org_id = organization_id(rt, org)
     store = prepare(rt, probe=False)
+    conns = choose_connections(rt, org_id, connection)
     report = with_session(
         rt,
         org_id,
         lambda rc: verify_archive(
             rt, org_id, rc, store, start, end, window_hours=rt.settings.archive_window_hours, repair=repair
         ),
-        connection=connection,
+        connection=conns[0],
+        pool=conns[1:],
     )
     if as_json:
         _print_json(
@@ -297,7 +343,7 @@ def delete(
     org: str = ORG,
     dry_run: bool = typer.Option(False, "--dry-run", help="List what would be deleted; delete nothing"),
     as_json: bool = typer.Option(False, "--json"),
-    connection: str = CONN,
+    connection: list[str] = CONNS,
 ) -> None:
     """Delete messages from RingCentral's message store whose archived copy verifies (size + sha256).
 
@@ -313,8 +359,13 @@ def delete(
         )
     org_id = organization_id(rt, org)
     store = prepare(rt, probe=False)
+    conns = choose_connections(rt, org_id, connection)
     report = with_session(
-        rt, org_id, lambda rc: delete_archived(rt, org_id, rc, store, dry_run=dry_run), connection=connection
+        rt,
+        org_id,
+        lambda rc: delete_archived(rt, org_id, rc, store, dry_run=dry_run),
+        connection=conns[0],
+        pool=conns[1:],
     )
     if as_json:
         _print_json(report.as_dict())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -89,31 +90,69 @@ class RateBudget:
 
     def acquire(self, group: str) -> timedelta:
         """Zero: go now (the request is counted); else how long to wait before asking again."""
+        return self.acquire_at(group)[0]
+
+    def acquire_at(self, group: str) -> tuple[timedelta, float]:
+        """:meth:`acquire`, with the send time it counted (epoch seconds; see :meth:`restamp`)."""
         now = self.clock.now().timestamp()
 
         def mutate(state: BudgetState | None) -> tuple[BudgetState, float]:
             s = self._fresh(group, state)
-            if s.penalty_until > now:
-                return s, s.penalty_until - now
-            horizon = now - (s.window + self.margin)
-            s.sent = [t for t in s.sent if t > horizon]
-            if len(s.sent) < s.limit:
+            wait, _ = self._room(s, now)
+            if wait == 0.0:
                 s.sent.append(now)
                 s.requests += 1
-                return s, 0.0
-            return s, s.sent[len(s.sent) - s.limit] - horizon
+            return s, wait
 
         wait = self.store.update(self.key(group), mutate)
-        return timedelta(seconds=max(0.0, wait))
+        return timedelta(seconds=max(0.0, wait)), now
+
+    def headroom(self, group: str) -> tuple[float, int]:
+        """Without counting anything: (seconds until a request of ``group`` may go, free slots now).
+
+        A pool of credentials asks each budget and sends through the one that frees first."""
+        now = self.clock.now().timestamp()
+        return self._room(self._fresh(group, self.store.read(self.key(group))), now)
+
+    def _room(self, s: BudgetState, now: float) -> tuple[float, int]:
+        if s.penalty_until > now:
+            return s.penalty_until - now, 0
+        horizon = now - (s.window + self.margin)
+        s.sent = sorted(t for t in s.sent if t > horizon)  # several processes may interleave stamps
+        if len(s.sent) < s.limit:
+            return 0.0, s.limit - len(s.sent)
+        return max(0.0, s.sent[len(s.sent) - s.limit] - horizon), 0
+
+    def restamp(self, group: str, counted_at: float) -> None:
+        """The request counted at ``counted_at`` actually left now (its token had to be refreshed
+        first): move its send time, so the window is counted from the real send (reference §4)."""
+        now = self.clock.now().timestamp()
+        if now <= counted_at:
+            return
+
+        def mutate(state: BudgetState | None) -> tuple[BudgetState, None]:
+            s = self._fresh(group, state)
+            if counted_at in s.sent:
+                s.sent.remove(counted_at)
+                bisect.insort(s.sent, now)
+            return s, None
+
+        self.store.update(self.key(group), mutate)
 
     async def wait(self, group: str, sleep: Callable[[float], Awaitable[None]]) -> float:
         """Sleep (on the caller's sleep) until the group has room; returns the seconds waited."""
+        return (await self.slot(group, sleep))[0]
+
+    async def slot(self, group: str, sleep: Callable[[float], Awaitable[None]]) -> tuple[float, float]:
+        """Sleep until the group has room and count the request: (seconds waited, send time)."""
         waited = 0.0
-        while (delay := self.acquire(group)) > timedelta(0):
+        while True:
+            delay, counted_at = self.acquire_at(group)
+            if delay <= timedelta(0):
+                return waited, counted_at
             seconds = delay.total_seconds()
             waited += seconds
             await sleep(seconds)
-        return waited
 
     def observe(
         self, group: str, status: int, headers: Mapping[str, str], retry_after: float | None = None

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from callbridge.db.models import ArchiveCursor
 
-__all__ = ["advance_cursor", "read_cursor"]
+__all__ = ["adopt_cursors", "advance_cursor", "read_cursor"]
 
 
 def read_cursor(session: Session, account: str, dataset: str) -> datetime | None:
@@ -35,3 +35,31 @@ def advance_cursor(
         row.updated_at = now
         return True
     return False
+
+
+def adopt_cursors(session: Session, account: str, connections: list[str], now: datetime) -> None:
+    """Cursors are kept per RingCentral account; older versions kept them per connection. Fold a
+    connection's cursors into its account's: every connection listed the same account's data, so
+    everything before the furthest of them is archived."""
+    for dataset in ("calls", "messages"):
+        rows = list(
+            session.scalars(
+                select(ArchiveCursor).where(
+                    ArchiveCursor.account.in_([account, *connections]), ArchiveCursor.dataset == dataset
+                )
+            )
+        )
+        legacy = [r for r in rows if r.account != account]
+        if not legacy:
+            continue
+        keep = next((r for r in rows if r.account == account), None)
+        furthest = max(r.position for r in rows)
+        if keep is None:
+            keep = legacy.pop(0)
+            keep.account = account
+        for row in legacy:
+            session.delete(row)
+        session.flush()
+        if keep.position != furthest:
+            keep.position = furthest
+            keep.updated_at = now

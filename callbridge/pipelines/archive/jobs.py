@@ -12,6 +12,11 @@ period:
 - each run also enqueues its connection's next period (the chain), so a worker without the
   schedule still archives every period.
 
+Connections known to sign in to the same RingCentral account (see ``archive.accounts``) form a
+pool: one run per account per period, keyed by the pool's primary (the first name in sorted
+order), sends through all of them. The run offered for another member of the pool does nothing
+and ends that member's chain; the primary's run covers it.
+
 Both are rows in the database; the broker only rings the bell, so losing its contents loses
 nothing. An expired authorization dead-letters the run with the reconnect instruction; a 429 or
 an outage retries later. After each run, messages are deleted after archive when that is on, and
@@ -28,9 +33,11 @@ from sqlalchemy import select
 
 from callbridge.config import Settings
 from callbridge.db.models import SealedSecret
+from callbridge.errors import InvalidInput
 from callbridge.jobs.queue import enqueue
 from callbridge.jobs.registry import GiveUp, JobContext, RetryLater, TaskRegistry
 from callbridge.jobs.schedule import Schedule, period_start
+from callbridge.pipelines.archive.accounts import pool_of, pools, primary_of
 from callbridge.pipelines.archive.progress import RunResult
 from callbridge.pipelines.archive.prune import DeleteReport, delete_archived
 from callbridge.pipelines.archive.retention import RINGCENTRAL_PURPOSE, warn_retention
@@ -72,6 +79,12 @@ def incremental(ctx: JobContext) -> None:
     if org_id is None:
         raise GiveUp("an archive job needs an organization")
     connection = str(ctx.payload.get("connection", "default"))
+    with ctx.session() as session:
+        primary = primary_of(session, runtime.vault, connection)
+        members = pool_of(session, runtime.vault, connection)
+    if primary != connection:
+        log.info("archive: connection %r is archived by the run of %r (same account)", connection, primary)
+        return
     store = prepare(runtime)
     delete = runtime.settings.archive_delete_after_archive
 
@@ -81,14 +94,18 @@ def incremental(ctx: JobContext) -> None:
         return result, pruned
 
     try:
-        result, pruned = with_session(runtime, org_id, work, connection=connection)
+        result, pruned = with_session(runtime, org_id, work, connection=connection, pool=members[1:])
     except AuthExpired as exc:
         raise GiveUp(f"{exc.message} Fix: {exc.hint}") from None
+    except InvalidInput as exc:  # e.g. a pool of two accounts: the next period regroups it
+        raise RetryLater(f"{exc.message} Fix: {exc.hint}", after=interval_of(runtime.settings)) from None
     except RateLimited as exc:
         raise RetryLater(exc.message, after=timedelta(seconds=exc.retry_after)) from None
     except Unavailable as exc:
         raise RetryLater(exc.message, after=timedelta(minutes=5)) from None
     schedule_next(ctx, connection)
+    for warning in result.warnings:
+        log.warning("archive (organization %s): %s", org_id, warning)
     if pruned is not None and pruned.deleted:
         log.info("archive: deleted %d archived messages from the message store", len(pruned.deleted))
     warn_retention(runtime, org_id)
@@ -116,20 +133,26 @@ def schedule_next(ctx: JobContext, connection: str) -> None:
 
 
 def schedule_connections(ctx: JobContext) -> None:
-    """``archive.schedule``: this period's incremental run for every RingCentral connection."""
+    """``archive.schedule``: this period's incremental run for every RingCentral account (its
+    pool's primary connection; a connection whose account is not known yet on its own)."""
     runtime = ctx.runtime
     now = runtime.clock.now()
     period = period_start(now, interval_of(runtime.settings))
     with ctx.system_session("archive: list RingCentral connections to schedule") as session:
-        rows = list(
-            session.execute(
-                select(SealedSecret.organization_id, SealedSecret.name).where(
-                    SealedSecret.purpose == RINGCENTRAL_PURPOSE, SealedSecret.name.like("%:app")
+        organizations = sorted(
+            set(
+                session.scalars(
+                    select(SealedSecret.organization_id).where(
+                        SealedSecret.purpose == RINGCENTRAL_PURPOSE, SealedSecret.name.like("%:app")
+                    )
                 )
             )
         )
-    for organization_id, name in sorted(rows):
-        connection = name.rsplit(":", 1)[0]
+    primaries: list[tuple[str, str]] = []
+    for organization_id in organizations:
+        with runtime.db.tenant(organization_id) as session:
+            primaries += [(organization_id, group[0]) for group in pools(session, runtime.vault)]
+    for organization_id, connection in primaries:
         runtime.submit(
             organization_id,
             INCREMENTAL,

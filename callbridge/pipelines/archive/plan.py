@@ -2,6 +2,12 @@
 
 Counting costs a few requests (``perPage=1`` answers carry ``paging.totalElements``): one Heavy
 for calls, one for recorded calls, one Medium for the directory, two Light per mailbox.
+
+RingCentral counts every rate group per authorised user and app (reference §4), so a pool of N
+credentials (authorised users of the account) has N times one user's budget: the plan adds up
+the limits each credential has learnt (the caller checks first that the pool is one account and
+distinct users: ``archive.accounts.learn_accounts``). Account-level and per-IP limits also exist
+but are not published; the advice says so when a pool is planned.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from datetime import datetime, timedelta
 
 from callbridge.pipelines.archive.run import MAILBOX_TYPES
 from callbridge.platforms.ringcentral.factory import RingCentralSession
+from callbridge.ratelimit import GroupLimit, RateBudget
 
 __all__ = ["DatasetPlan", "Plan", "make_plan"]
 
@@ -40,6 +47,7 @@ class Plan:
     advice: list[str] = field(default_factory=list)
     daily_heavy_capacity: int = 0
     daily_heavy_needed: float = 0.0
+    credentials: int = 1
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -55,16 +63,47 @@ class Plan:
             if self.deadline_seconds is None
             else round(self.deadline_seconds / 3600, 2),
             "fits_before_retention": self.fits,
+            "credentials": self.credentials,
             "daily_heavy_capacity": self.daily_heavy_capacity,
             "daily_heavy_needed": round(self.daily_heavy_needed, 1),
             "advice": self.advice,
         }
 
 
+class PoolBudget:
+    """The budgets of a pool's credentials as one: limits add up, the longest window counts."""
+
+    def __init__(self, budgets: list[RateBudget]) -> None:
+        self.budgets = budgets
+        self.margin = max(b.margin for b in budgets)
+
+    def limit_of(self, group: str) -> GroupLimit:
+        limits = [b.limit_of(group) for b in self.budgets]
+        return GroupLimit(
+            sum(lim.limit for lim in limits),
+            max(lim.window for lim in limits),
+            max(lim.penalty for lim in limits),
+        )
+
+    def seconds_for(self, group: str, requests: int) -> float:
+        if requests <= 0:
+            return 0.0
+        lim = self.limit_of(group)
+        return (math.ceil(requests / lim.limit) - 1) * (lim.window + self.margin)
+
+    def per_day(self, group: str) -> int:
+        return sum(
+            int(86400 / (lim.window + b.margin) * lim.limit)
+            for b in self.budgets
+            for lim in [b.limit_of(group)]
+        )
+
+
 async def make_plan(
     rc: RingCentralSession, now: datetime, days: int, *, recording_retention_days: int = 90
 ) -> Plan:
-    client, budget = rc.client, rc.budget
+    client, budget = rc.client, PoolBudget(rc.budgets)
+    pooled = len(rc.budgets)
     start = now - timedelta(days=days)
     calls = await client.count_call_log(start, now)
     recordings = await client.count_call_log(start, now, recorded=True)
@@ -87,8 +126,7 @@ async def make_plan(
     for p in plans:
         by_group[p.group] = by_group.get(p.group, 0) + p.requests
     seconds = {g: budget.seconds_for(g, n) for g, n in by_group.items()}
-    heavy = budget.limit_of("heavy")
-    per_day = int(86400 / (heavy.window + budget.margin) * heavy.limit)
+    per_day = budget.per_day("heavy")
     # new traffic keeps arriving while the backlog runs and takes its share of the Heavy budget
     daily_needed = (recordings + calls / PER_PAGE) / max(days, 1)
     spare = per_day - daily_needed
@@ -113,7 +151,8 @@ async def make_plan(
         )
     if daily_needed > per_day:
         advice.append(
-            f"new traffic needs ~{daily_needed:.0f} Heavy requests a day, one credential allows {per_day}: "
+            f"new traffic needs ~{daily_needed:.0f} Heavy requests a day, "
+            f"{'one credential allows' if pooled == 1 else f'{pooled} pooled credentials allow'} {per_day}: "
             "steady state cannot keep up without a higher limit or more credentials"
         )
     if not fits:
@@ -125,4 +164,10 @@ async def make_plan(
         )
     if not advice:
         advice.append("nothing to change: the backlog fits the current limits")
-    return Plan(days, plans, seconds, total, deadline, fits, advice, per_day, daily_needed)
+    if pooled > 1:
+        advice.append(
+            f"planned with {pooled} pooled credentials ({pooled}x one user's limits, as RingCentral counts "
+            "them per user); RingCentral also has account-level and per-IP limits it does not publish: "
+            "watch the 429 count of the first runs"
+        )
+    return Plan(days, plans, seconds, total, deadline, fits, advice, per_day, daily_needed, pooled)

@@ -49,6 +49,10 @@ class RunResult:
     throttled: int = 0
     requests: dict[str, int] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # e.g. a credential that left the pool
+    account: str | None = None
+    # per connection of the pool: requests sent through it and 429s it got
+    credentials: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @property
     def fetched(self) -> int:
@@ -58,8 +62,11 @@ class RunResult:
         return {
             "from": self.date_from,
             "to": self.date_to,
+            "account": self.account,
             "datasets": {k: vars(v) for k, v in self.datasets.items()},
             "throttled_429": self.throttled,
             "requests": self.requests,
+            "credentials": self.credentials,
             "errors": self.errors,
+            "warnings": self.warnings,
         }

@@ -24,19 +24,24 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from callbridge.config import Settings
-from callbridge.db.models import ArchiveCursor, ArchivedMessage, ArchivedObject, SealedSecret
+from callbridge.db.models import ArchiveCursor, ArchivedMessage, ArchivedObject
+from callbridge.pipelines.archive.accounts import RINGCENTRAL_PURPOSE, accounts_of, connection_names
 
 if TYPE_CHECKING:
     from callbridge.runtime import Runtime
 
-__all__ = ["RetentionWarning", "connection_names", "retention_days", "retention_watch", "warn_retention"]
+__all__ = [
+    "RINGCENTRAL_PURPOSE",
+    "RetentionWarning",
+    "connection_names",
+    "retention_days",
+    "retention_watch",
+    "warn_retention",
+]
 
 log = logging.getLogger(__name__)
-
-RINGCENTRAL_PURPOSE = "ringcentral"  # the vault purpose of RingCentral connections
 
 
 @dataclass(frozen=True)
@@ -67,16 +72,6 @@ def retention_days(settings: Settings) -> dict[str, int | None]:
         "sms": None,
         "call_log": settings.archive_call_log_retention_days,
     }
-
-
-def connection_names(session: Session) -> list[str]:
-    """RingCentral connections of the session's organization."""
-    names = session.scalars(
-        select(SealedSecret.name).where(
-            SealedSecret.purpose == RINGCENTRAL_PURPOSE, SealedSecret.name.like("%:app")
-        )
-    )
-    return sorted(n.rsplit(":", 1)[0] for n in names)
 
 
 def _attachment_kind(message_type: str | None, direction: str | None) -> str:
@@ -151,9 +146,17 @@ def retention_watch(
 
         # periods not listed yet: everything since each cursor
         cursors = {(c.account, c.dataset): c.position for c in session.scalars(select(ArchiveCursor))}
-        connections = connection_names(session)
-    for name in connections:
-        calls, messages = cursors.get((name, "calls")), cursors.get((name, "messages"))
+        accounts = accounts_of(session, runtime.vault)
+    # cursors are kept per account (older versions kept them per connection); connections of one
+    # account (a pool) share them and are reported together
+    by_key: dict[str, list[str]] = {}
+    for connection, account in sorted(accounts.items()):
+        key = account if account and any(k == account for k, _ in cursors) else connection
+        by_key.setdefault(key, []).append(connection)
+    for key, members in sorted(by_key.items(), key=lambda kv: kv[1]):
+        name = f"{members[0]!r}" if len(members) == 1 else " + ".join(repr(m) for m in members)
+        who = f"connection {name}" if len(members) == 1 else f"connections {name}"
+        calls, messages = cursors.get((key, "calls")), cursors.get((key, "messages"))
         if calls is None and messages is None:
             out.append(
                 RetentionWarning(
@@ -162,18 +165,18 @@ def retention_watch(
                     "",
                     "",
                     -1,
-                    f"RingCentral connection {name!r} has never been archived: recordings older than "
+                    f"RingCentral {who} has never been archived: recordings older than "
                     f"{days['recording']} days are already being deleted. Run 'callbridge archive run' "
                     "(and 'callbridge archive plan' to see how long the backlog takes)",
                 )
             )
             continue
         if calls is not None:
-            consider("recordings", "recording", calls.date(), None, f"calls and recordings of {name!r}")
-            consider("calls", "call_log", calls.date(), None, f"call-log records of {name!r}")
+            consider("recordings", "recording", calls.date(), None, f"calls and recordings of {name}")
+            consider("calls", "call_log", calls.date(), None, f"call-log records of {name}")
         if messages is not None:
-            consider("messages", "sent_fax", messages.date(), None, f"messages (sent faxes) of {name!r}")
-            consider("messages", "voicemail", messages.date(), None, f"voicemails of {name!r}")
+            consider("messages", "sent_fax", messages.date(), None, f"messages (sent faxes) of {name}")
+            consider("messages", "voicemail", messages.date(), None, f"voicemails of {name}")
     out.sort(key=lambda w: (w.days_left, w.dataset))
     return out
 

@@ -1,4 +1,10 @@
-"""One archive run: list, upsert, download; cursors advance after each committed window."""
+"""One archive run: list, upsert, download; cursors advance after each committed window.
+
+A run goes through one RingCentral connection or a pool of them (authorised users of one account,
+see ``open_ringcentral``): every request is sent through the credential whose budget frees first.
+Rows and cursors are keyed by the RingCentral account, not by the credential, so the account's
+data is archived once whichever credentials list it.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from callbridge.db.models import ArchivedCall, ArchivedMessage, ArchivedObject
-from callbridge.pipelines.archive.cursor import advance_cursor, read_cursor
+from callbridge.pipelines.archive.accounts import learn_accounts
+from callbridge.pipelines.archive.cursor import adopt_cursors, advance_cursor, read_cursor
 from callbridge.pipelines.archive.datasets import DATASETS, check_window
 from callbridge.pipelines.archive.download import DownloadMismatch, Stored, download
 from callbridge.pipelines.archive.paths import extension_for, render_path
@@ -66,7 +73,21 @@ class Archiver:
         self.progress = progress or NullProgress()
         self.sleep = sleep
         self.max_attempts = max_download_attempts
+        # the account id once the run has asked the platform (before: the connection's name,
+        # where older versions kept the cursors)
         self.cursor_key = rc.connection.name
+        self.account: str | None = None
+
+    async def identify(self) -> str:
+        """Learn (once) which account the connection(s) sign in to: the pool must be one account
+        and distinct users. Remembered for the schedule and the retention watch; cursors kept
+        under a connection's name by older versions move to the account."""
+        if self.account is None:
+            identity = await learn_accounts(self.runtime, self.org, self.rc)
+            with self.runtime.db.tenant(self.org) as session:
+                adopt_cursors(session, identity.account_id, self.rc.names, self.runtime.clock.now())
+            self.account = self.cursor_key = identity.account_id
+        return self.account
 
     # -- entry point ----------------------------------------------------------------------
     def window(self, date_from: datetime | None, date_to: datetime | None) -> tuple[datetime, datetime]:
@@ -87,10 +108,10 @@ class Archiver:
         date_from: datetime | None = None,
         date_to: datetime | None = None,
     ) -> RunResult:
+        before = self._usage()
+        await self.identify()
         start, end = self.window(date_from, date_to)
-        throttled_before = self.rc.budget.throttled_total()
-        requests_before = {g: self.rc.budget.snapshot(g).requests for g in self.rc.budget.defaults}
-        result = RunResult(iso(start), iso(end))
+        result = RunResult(iso(start), iso(end), account=self.account)
         for name in datasets:
             result.datasets[name] = DatasetStats()
         if "calls" in datasets:
@@ -101,11 +122,32 @@ class Archiver:
             await self._messages(start, end, result.datasets["messages"])
         if "attachments" in datasets:
             await self._objects("attachment", result.datasets["attachments"], result)
-        result.throttled = self.rc.budget.throttled_total() - throttled_before
-        result.requests = {
-            g: self.rc.budget.snapshot(g).requests - requests_before[g] for g in self.rc.budget.defaults
-        }
+        after = self._usage()
+        for name, (requests, throttled) in after.items():
+            was_requests, was_throttled = before.get(name, ({}, 0))
+            used = {g: n - was_requests.get(g, 0) for g, n in requests.items()}
+            result.credentials[name] = {
+                "requests": sum(used.values()),
+                "throttled_429": throttled - was_throttled,
+            }
+            for group, n in used.items():
+                result.requests[group] = result.requests.get(group, 0) + n
+            result.throttled += throttled - was_throttled
+        for credential in self.rc.credentials:
+            if credential.out:
+                result.warnings.append(
+                    f"RingCentral connection {credential.name!r} left the pool: {credential.out} "
+                    f"(the others finished the run; reconnect it with 'callbridge archive connect "
+                    f"--connection {credential.name}')"
+                )
         return result
+
+    def _usage(self) -> dict[str, tuple[dict[str, int], int]]:
+        """Per credential: requests counted per group, and 429s, so far."""
+        out: dict[str, tuple[dict[str, int], int]] = {}
+        for name, budget in zip(self.rc.names, self.rc.budgets, strict=True):
+            out[name] = ({g: budget.snapshot(g).requests for g in budget.defaults}, budget.throttled_total())
+        return out
 
     # -- metadata -------------------------------------------------------------------------
     async def _calls(self, start: datetime, end: datetime, stats: DatasetStats) -> None:
@@ -193,7 +235,7 @@ class Archiver:
                 stats.adopted += 1
                 self.progress.advance(name)
                 continue
-            stored = await self._fetch(object_id, url, what, path_for, stats, name, result)
+            stored = await self._fetch(object_id, url, what, path_for, stats, name, result, candidates)
             if stored is not None:
                 stats.downloaded += 1
                 stats.bytes += stored.size
@@ -261,6 +303,7 @@ class Archiver:
         stats: DatasetStats,
         name: str,
         result: RunResult,
+        candidates: list[str],
     ) -> Stored | None:
         error = ""
         for attempt in range(1, self.max_attempts + 1):
@@ -273,6 +316,7 @@ class Archiver:
                     path_for,
                     chunk_bytes=self.settings.archive_chunk_bytes,
                     on_bytes=lambda n: self.progress.advance(name, 0, n),
+                    resume=candidates,  # a .part a crashed run left is continued with a Range
                 )
             except NotFound as exc:
                 self._mark_failed(object_id, str(exc), status="missing")

@@ -1,5 +1,6 @@
-"""The RingCentral REST client: every call authenticated, rate-budgeted (through the transport)
-and classified into typed errors. Listings follow ``navigation.nextPage``."""
+"""The RingCentral REST client: every call authenticated and rate-budgeted (both by the transport,
+which attaches the bearer token of the credential it sends through only once that credential's
+budget has room) and classified into typed errors. Listings follow ``navigation.nextPage``."""
 
 from __future__ import annotations
 
@@ -16,11 +17,11 @@ from callbridge.http.client import HttpClient
 from callbridge.platforms.base import Page
 from callbridge.platforms.ringcentral.auth import RingCentralAuth
 from callbridge.platforms.ringcentral.errors import (
-    AuthExpired,
     InvalidRequest,
     RingCentralError,
     error_from_response,
 )
+from callbridge.platforms.ringcentral.transport import BEARER, PIN
 
 __all__ = ["RingCentralClient", "iso"]
 
@@ -60,21 +61,47 @@ class RingCentralClient:
             )
         return url
 
-    async def get_json(self, path_or_url: str, what: str, params: Any = None) -> dict[str, Any]:
+    @staticmethod
+    def _auth(credential: str | None = None) -> dict[str, Any]:
+        """Request extensions: the transport attaches a bearer token (of ``credential``, if named)."""
+        return {BEARER: True, PIN: credential} if credential else {BEARER: True}
+
+    async def request_json(
+        self,
+        method: str,
+        path_or_url: str,
+        what: str,
+        *,
+        params: Any = None,
+        body: Any = None,
+        credential: str | None = None,
+    ) -> dict[str, Any]:
+        """One authenticated call; ``{}`` for an empty answer (204), typed errors for the rest."""
         url = self._url(path_or_url)
-        for attempt in (1, 2):
-            token = await self.auth.access_token()
-            response = await self.http.get(url, params=params, headers={"Authorization": f"Bearer {token}"})
-            if response.status_code == 401 and attempt == 1:
-                self.auth.invalidate(token)
-                continue
-            if response.status_code >= 400:
-                raise error_from_response(response, what)
-            data = response.json()
-            if not isinstance(data, dict):
-                raise RingCentralError(f"RingCentral answered {what} with an unexpected body.")
-            return data
-        raise AuthExpired(f"RingCentral refused a fresh token for {what}.")  # pragma: no cover
+        response = await self.http.request(
+            method, url, params=params, json=body, extensions=self._auth(credential)
+        )
+        if response.status_code >= 400:
+            raise error_from_response(response, what)
+        if response.status_code == 204 or not response.content:
+            return {}
+        data = response.json()
+        if not isinstance(data, dict):
+            raise RingCentralError(f"RingCentral answered {what} with an unexpected body.")
+        return data
+
+    async def get_json(
+        self, path_or_url: str, what: str, params: Any = None, *, credential: str | None = None
+    ) -> dict[str, Any]:
+        return await self.request_json("GET", path_or_url, what, params=params, credential=credential)
+
+    async def whoami(self, credential: str | None = None) -> dict[str, Any]:
+        """The signed-in user's extension (Light): ``id`` and ``account.id``; through ``credential``."""
+        return await self.get_json(
+            f"{API}/account/{self.account_id}/extension/~",
+            "reading the signed-in user",
+            credential=credential,
+        )
 
     async def paginate(self, path: str, what: str, params: Any) -> AsyncIterator[Page]:
         data = await self.get_json(path, what, params)
@@ -124,20 +151,12 @@ class RingCentralClient:
     @asynccontextmanager
     async def stream_media(self, url: str, what: str, *, offset: int = 0) -> AsyncIterator[httpx.Response]:
         target = self._url(url)
-        for attempt in (1, 2):
-            token = await self.auth.access_token()
-            headers = {"Authorization": f"Bearer {token}"}
-            if offset:
-                headers["Range"] = f"bytes={offset}-"
-            async with self.http.stream("GET", target, headers=headers) as response:
-                if response.status_code == 401 and attempt == 1:
-                    self.auth.invalidate(token)
-                    continue
-                if response.status_code >= 400:
-                    await response.aread()
-                    raise error_from_response(response, what)
-                yield response
-                return
+        headers = {"Range": f"bytes={offset}-"} if offset else {}
+        async with self.http.stream("GET", target, headers=headers, extensions=self._auth()) as response:
+            if response.status_code >= 400:
+                await response.aread()
+                raise error_from_response(response, what)
+            yield response
 
     # -- directory and message store ----------------------------------------------------------
     async def list_extensions(self) -> list[dict[str, Any]]:
@@ -160,17 +179,8 @@ class RingCentralClient:
     async def delete_messages(self, extension_id: str, message_ids: list[str]) -> None:
         """Move messages to Deleted (one id, or a comma-separated batch); 204 on success."""
         ids = ",".join(message_ids)
-        url = self._url(f"{API}/account/{self.account_id}/extension/{extension_id}/message-store/{ids}")
-        what = f"deleting {len(message_ids)} message(s)"
-        for attempt in (1, 2):
-            token = await self.auth.access_token()
-            response = await self.http.delete(url, headers={"Authorization": f"Bearer {token}"})
-            if response.status_code == 401 and attempt == 1:
-                self.auth.invalidate(token)
-                continue
-            if response.status_code >= 400:
-                raise error_from_response(response, what)
-            return
+        path = f"{API}/account/{self.account_id}/extension/{extension_id}/message-store/{ids}"
+        await self.request_json("DELETE", path, f"deleting {len(message_ids)} message(s)")
 
     async def count_messages(
         self, extension_id: str, date_from: datetime, date_to: datetime, types: list[str] | None = None

@@ -11,7 +11,6 @@ from datetime import datetime
 from typing import Any
 
 from callbridge.platforms.ringcentral.client import API, RingCentralClient
-from callbridge.platforms.ringcentral.errors import AuthExpired, RingCentralError, error_from_response
 from callbridge.platforms.ringcentral.normalise import parse_time
 
 __all__ = [
@@ -56,24 +55,8 @@ def _info(data: dict[str, Any]) -> SubscriptionInfo:
 async def _send(
     client: RingCentralClient, method: str, path: str, what: str, body: Any = None
 ) -> dict[str, Any]:
-    url = client._url(path)
-    for attempt in (1, 2):
-        token = await client.auth.access_token()
-        response = await client.http.request(
-            method, url, json=body, headers={"Authorization": f"Bearer {token}"}
-        )
-        if response.status_code == 401 and attempt == 1:
-            client.auth.invalidate(token)
-            continue
-        if response.status_code >= 400:
-            raise error_from_response(response, what)
-        if response.status_code == 204 or not response.content:
-            return {}
-        data = response.json()
-        if not isinstance(data, dict):
-            raise RingCentralError(f"RingCentral answered {what} with an unexpected body.")
-        return data
-    raise AuthExpired(f"RingCentral refused a fresh token for {what}.")  # pragma: no cover
+    """The transport takes the budget slot, then attaches (or refreshes) the token."""
+    return await client.request_json(method, path, what, body=body)
 
 
 async def create_subscription(

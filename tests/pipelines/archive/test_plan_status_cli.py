@@ -84,7 +84,8 @@ def test_status_reports_cursors_counts_objects_and_hipaa_retention(runtime, cloc
         date_from=clock.now() - timedelta(days=5),
     )
     data = json.loads(cli("status", "--org", "acme", "--json").output)
-    assert set(data["cursors"]) == {"default/calls", "default/messages"}
+    account = app.state.sandbox.config.account_id  # cursors are per account, not per connection
+    assert set(data["cursors"]) == {f"{account}/calls", f"{account}/messages"}
     assert data["calls"] > 0 and data["messages"] > 0 and data["messages_deleted_from_platform"] == 0
     assert data["objects"]["recording"]["pending"]["count"] > 0
     assert data["retention_warnings"] == []

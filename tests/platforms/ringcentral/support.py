@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 from fastapi import FastAPI
@@ -54,15 +55,57 @@ def connect(runtime: Runtime, org_id: str, app: FastAPI, *, base: str = BASE, na
         )
 
 
+def connect_user(
+    runtime: Runtime, org_id: str, app: FastAPI, clock: VirtualClock, *, name: str, user: int = 1
+) -> str:
+    """A connection signed in as another user of the sandbox account (the ``user``-th extension),
+    through the authorization code + PKCE flow (the sandbox's JWT belongs to the admin only).
+    Returns the user's extension id."""
+    state = app.state.sandbox
+    ext = list(state.extensions.values())[user]
+    auth = state.config.auth
+    with runtime.db.tenant(org_id) as session:
+        save_connection(
+            session,
+            runtime.vault,
+            Connection(name, BASE, None, AppCredentials(auth.client_id, auth.client_secret)),
+        )
+    rc = open_ringcentral(
+        runtime, org_id, connection=name, transport=httpx.ASGITransport(app=app), sleep=virtual_sleep(clock)
+    )
+    redirect = "https://cb.example/oauth/callback/ringcentral"
+
+    async def go() -> None:
+        try:
+            url, pkce = rc.client.auth.authorization_url(redirect, "st4te")
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app)) as raw:
+                answer = await raw.get(f"{url}&login_hint={ext.number}")
+            code = parse_qs(urlsplit(answer.headers["location"]).query)["code"][0]
+            await rc.client.auth.exchange_code(code, pkce.verifier, redirect)
+        finally:
+            await rc.aclose()
+
+    asyncio.run(go())
+    return str(ext.id)
+
+
 def open_rc(
     runtime: Runtime,
     org_id: str,
     app: FastAPI,
     clock: VirtualClock,
     transport: httpx.AsyncBaseTransport | None = None,
+    *,
+    pool: Sequence[str] = (),
+    connection: str = "default",
 ) -> RingCentralSession:
     return open_ringcentral(
-        runtime, org_id, transport=transport or httpx.ASGITransport(app=app), sleep=virtual_sleep(clock)
+        runtime,
+        org_id,
+        connection=connection,
+        pool=pool,
+        transport=transport or httpx.ASGITransport(app=app),
+        sleep=virtual_sleep(clock),
     )
 
 
