@@ -11,6 +11,7 @@ from callbridge.web.errors import install_error_handlers
 from callbridge.web.health import router as health_router
 from callbridge.web.media import router as media_router
 from callbridge.web.webhooks.ringcentral import router as ringcentral_webhooks
+from callbridge.web.webhooks.zoom import router as zoom_webhooks
 
 __all__ = ["API_PREFIX", "API_ROUTERS", "create_app"]
 
@@ -32,6 +33,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     install_error_handlers(app)
     app.include_router(health_router)
     app.include_router(ringcentral_webhooks)
+    app.include_router(zoom_webhooks)
     app.include_router(media_router)
     api = APIRouter(prefix=API_PREFIX)
     for router in API_ROUTERS:

@@ -1,9 +1,10 @@
-"""Ingest jobs: normalise an inbox event, catch-up sync, subscription upkeep, and the sweep.
+"""Ingest jobs: normalise an inbox event, catch-up sync, subscription upkeep, the extension
+directory, and the sweep.
 
 ``ingest.sweep`` is a system schedule (every ``ingest_sweep_minutes``): for each organization
-with a RingCentral connection it offers this period's ``ingest.sync`` and this hour's
-``ingest.subscription`` job, and re-enqueues inbox events whose job went missing (Invariant 3:
-the database is the source of truth, a queued job only a hint).
+with a RingCentral connection it offers this period's ``ingest.sync``, this hour's
+``ingest.subscription`` and this day's ``ingest.directory`` job, and re-enqueues inbox events
+whose job went missing (Invariant 3: the database is the source of truth, a queued job only a hint).
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from callbridge.db.models import InboxEvent, WebhookSubscription
 from callbridge.domain.communication import Communication
 from callbridge.jobs.registry import GiveUp, JobContext, RetryLater
 from callbridge.jobs.schedule import Schedule, period_start
-from callbridge.pipelines.ingest.names import NORMALISE, RENEW, SWEEP, SYNC, normalise_key
+from callbridge.pipelines.ingest.directory import directory_key, has_directory, refresh_directory
+from callbridge.pipelines.ingest.names import DIRECTORY, NORMALISE, RENEW, SWEEP, SYNC, normalise_key
 from callbridge.pipelines.ingest.pieces import message_pieces, telephony_pieces
 from callbridge.pipelines.ingest.platform import ZoneDirectory, run_with_ringcentral
 from callbridge.pipelines.ingest.store import store_piece
@@ -28,7 +30,7 @@ from callbridge.pipelines.ingest.subscribe import ensure_subscription
 from callbridge.pipelines.ingest.sync import catch_up
 from callbridge.platforms.ringcentral.errors import AuthExpired, RateLimited, Unavailable
 from callbridge.platforms.ringcentral.factory import RingCentralSession
-from callbridge.platforms.ringcentral.normalise import parse_time
+from callbridge.platforms.ringcentral.normalise import PLATFORM, parse_time
 from callbridge.platforms.ringcentral.sync import read_message, recent_messages
 from callbridge.platforms.ringcentral.webhooks import MalformedDelivery, parse_envelope
 
@@ -170,6 +172,20 @@ def subscription(ctx: JobContext) -> None:
     state = _with_rc(ctx, work, connection)
     if state.action == "polling-only":
         log.info(state.message)
+    if not has_directory(ctx.runtime, org_id, connection):  # ingest just turned on: learn who is who
+        ctx.runtime.submit(org_id, DIRECTORY, {"connection": connection},
+                           key=directory_key(connection, ctx.runtime.clock.now()))
+
+
+def directory_job(ctx: JobContext) -> None:
+    connection = str(ctx.payload.get("connection", "default"))
+    assert ctx.organization_id is not None
+    org_id = ctx.organization_id
+
+    async def work(rc: RingCentralSession) -> Any:
+        return await refresh_directory(ctx.runtime, org_id, rc, connection=connection)
+
+    _with_rc(ctx, work, connection)
 
 
 # -- ingest.sweep (system) -------------------------------------------------------------------
@@ -180,7 +196,9 @@ def sweep(ctx: JobContext) -> None:
         # ingest is on for a connection once it has a subscription row (webhooks or polling-only)
         connections = list(
             session.execute(
-                select(WebhookSubscription.organization_id, WebhookSubscription.connection).distinct()
+                select(WebhookSubscription.organization_id, WebhookSubscription.connection)
+                .where(WebhookSubscription.platform == PLATFORM)  # Zoom endpoints have no call log to sync
+                .distinct()
             )
         )
         stuck = list(
@@ -196,6 +214,7 @@ def sweep(ctx: JobContext) -> None:
         runtime.submit(org_id, SYNC, {"connection": connection}, key=f"{SYNC}:{connection}@{sync_slot}")
         if runtime.settings.public_url:
             runtime.submit(org_id, RENEW, {"connection": connection}, key=f"{RENEW}:{connection}@{hour_slot}")
+        runtime.submit(org_id, DIRECTORY, {"connection": connection}, key=directory_key(connection, now))
     for org_id, inbox_id in stuck:
         runtime.submit(org_id, NORMALISE, {"inbox_id": inbox_id}, key=normalise_key(inbox_id))
 
@@ -207,5 +226,6 @@ def register_ingest_tasks(runtime: Runtime) -> None:
     registry.task(NORMALISE)(normalise)
     registry.task(SYNC, max_attempts=5)(sync)
     registry.task(RENEW, max_attempts=5)(subscription)
+    registry.task(DIRECTORY, max_attempts=5)(directory_job)
     registry.task(SWEEP, max_attempts=3)(sweep)
     runtime.schedules.append(Schedule(SWEEP, timedelta(minutes=runtime.settings.ingest_sweep_minutes)))
