@@ -11,7 +11,7 @@ from callbridge.cli.common import console
 from callbridge.config import Settings
 from callbridge.db.models import Role
 from callbridge.privacy.export import SCHEMA_PATH, export_schema
-from callbridge.privacy.inventory import CLASSES, data_inventory
+from callbridge.privacy.inventory import CLASSES, data_inventory, retention_policy
 
 app = typer.Typer(
     help="Generated documentation: privacy inventory, permissions, export schema.", no_args_is_help=True
@@ -74,6 +74,20 @@ def render_privacy_doc() -> str:
             f"| `{e.table}` | {e.purpose} | {'yes' if e.tenant_owned else 'no'} | {e.retention} "
             f"| {personal} |"
         )
+    out += [
+        "",
+        "## Retention",
+        "",
+        "The hourly purge (`privacy.purge`) deletes what is past its time, in every organization; the",
+        "setting changes the figure (environment variable, or the same name in `callbridge.toml`).",
+        "",
+        "| data | tables | kept (default) | setting | why / trade-off |",
+        "|---|---|---|---|---|",
+    ]
+    for rule in retention_policy(settings):
+        tables = ", ".join(f"`{t}`" for t in rule.tables) or "—"
+        setting = f"`{rule.setting}`" if rule.setting else "—"
+        out.append(f"| {rule.data} | {tables} | {rule.kept} | {setting} | {rule.note or '—'} |")
     out += ["", "## Columns", ""]
     for e in inventory:
         out.append(f"- `{e.table}`: " + ", ".join(f"`{c}` ({kind})" for c, kind in e.columns))

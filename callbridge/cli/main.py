@@ -28,7 +28,7 @@ app.add_typer(org.token_app, name="token")
 
 
 def _register_more() -> None:
-    from callbridge.cli import archive, connect, connector, demo, docs, sandbox
+    from callbridge.cli import archive, connect, connector, demo, disconnect, docs, sandbox
 
     app.command()(demo.demo)
     app.add_typer(sandbox.app, name="sandbox")
@@ -36,6 +36,7 @@ def _register_more() -> None:
     app.add_typer(archive.app, name="archive")
     app.add_typer(docs.app, name="docs")
     app.command("connect")(connect.connect)
+    app.command("disconnect")(disconnect.disconnect)
 
 
 _register_more()

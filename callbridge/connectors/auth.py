@@ -321,10 +321,14 @@ class OAuth2(_TokenAuth):
         target = token.get("refresh_token") or token.get("access_token")
         if self.endpoints.revoke_url and target:
             try:
-                await self.http.post(self.endpoints.revoke_url, data={"token": target})
+                answer = await self.http.post(self.endpoints.revoke_url, data={"token": target})
             except TransportFailure as exc:
                 raise Unavailable(self.crm, "could not be reached to revoke the token.",
                                   hint="try disconnecting again later") from exc
+            # RFC 7009: 200 also for an unknown or already revoked token; 5xx/429 mean "not done"
+            if answer.status_code >= 500 or answer.status_code == 429:
+                raise Unavailable(self.crm, f"answered {answer.status_code} to the token revocation.",
+                                  hint="try disconnecting again later, or revoke the app in the CRM")
         await self.forget()
 
 

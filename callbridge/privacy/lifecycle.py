@@ -21,7 +21,7 @@ from callbridge.db.base import Base, TenantOwned
 from callbridge.db.models import DeletionReceipt, DeletionRequest, Membership, Organization, User
 from callbridge.errors import Conflict, NotFound
 from callbridge.jobs.registry import JobContext
-from callbridge.privacy.audit import record_audit
+from callbridge.privacy.audit import audit_maintenance, record_audit
 
 if TYPE_CHECKING:
     from callbridge.runtime import Runtime
@@ -135,7 +135,8 @@ def delete_organization(ctx: JobContext) -> None:
         user_ids = set(session.scalars(select(Membership.user_id)))
         removed = _count_rows(session)
     objects = sum(eraser(runtime, organization_id) for eraser in runtime.organization_erasers)
-    with ctx.session() as session:
+    # the organization's audit entries go with it (ON DELETE CASCADE): one of the two ways they may
+    with audit_maintenance("organization deletion"), ctx.session() as session:
         session.delete(session.get_one(Organization, organization_id))
         session.add(
             DeletionReceipt(

@@ -17,6 +17,7 @@ from fsspec import AbstractFileSystem
 
 from callbridge.config import Settings
 from callbridge.errors import InvalidInput
+from callbridge.http.ssrf import DestinationGuard, storage_destinations
 
 __all__ = ["ObjectStore", "StorageError", "store_from_settings"]
 
@@ -52,12 +53,12 @@ class ObjectStore:
         return digest.hexdigest()
 
     @contextmanager
-    def temp_writer(self, path: str) -> Iterator[IO[bytes]]:
-        """A writer of ``path + '.part'``; removed if the block fails."""
+    def temp_writer(self, path: str, *, append: bool = False) -> Iterator[IO[bytes]]:
+        """A writer of ``path + '.part'`` (``append``: after what it holds); removed if the block fails."""
         temp = self.full(path) + ".part"
         if self.local:
             self.fs.makedirs(temp.rsplit("/", 1)[0], exist_ok=True)
-        fh = self.fs.open(temp, "wb")
+        fh = self.fs.open(temp, "ab" if append else "wb")
         try:
             yield fh
         except BaseException:
@@ -94,6 +95,10 @@ class ObjectStore:
 
 def store_from_settings(settings: Settings) -> ObjectStore:
     url = settings.archive_storage_url or str(settings.data_dir / "archive")
+    # SSRF guard: a remote store must not be loopback/link-local/private unless the operator allows it
+    guard = DestinationGuard(allow_private=settings.allow_private_destinations)
+    for field, destination, schemes in storage_destinations(url, settings.archive_s3_endpoint_url):
+        guard.check_setting(destination, field=field, schemes=schemes)
     options: dict[str, Any] = {}
     if url.startswith("s3://"):
         if settings.archive_s3_endpoint_url:

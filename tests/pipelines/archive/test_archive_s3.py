@@ -69,6 +69,7 @@ def _use_s3(runtime, endpoint: str, bucket: str, key: str = KEY, secret: str = S
     s.archive_s3_endpoint_url = endpoint
     s.archive_s3_key = SecretStr(key)
     s.archive_s3_secret = SecretStr(secret)
+    s.allow_private_destinations = True  # moto listens on loopback: the operator allows it (SSRF guard)
 
 
 def test_archive_to_s3_verifies_and_a_second_run_fetches_nothing(runtime, clock, moto_endpoint):
@@ -145,6 +146,7 @@ def test_cli_run_with_bad_s3_settings_exits_non_zero_and_archives_nothing(
     target = bucket if problem == "wrong secret" else f"{bucket}-missing"
     extra = {
         "CALLBRIDGE_ARCHIVE_S3_ENDPOINT_URL": moto_endpoint,
+        "CALLBRIDGE_ALLOW_PRIVATE_DESTINATIONS": "true",  # moto on loopback (SSRF guard)
         "CALLBRIDGE_ARCHIVE_S3_KEY": KEY,
         "CALLBRIDGE_ARCHIVE_S3_SECRET": "wrong-secret" if problem == "wrong secret" else SECRET,
         "AWS_MAX_ATTEMPTS": "1",

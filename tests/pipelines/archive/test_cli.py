@@ -39,6 +39,8 @@ def _env(runtime, storage: str, **extra: str) -> dict[str, str]:
         CALLBRIDGE_LOG_LEVEL="WARNING",
         **extra,
     )
+    if s.ratelimit_url:
+        env["CALLBRIDGE_RATELIMIT_URL"] = s.ratelimit_url
     return env
 
 
@@ -76,6 +78,7 @@ def test_bad_input_exits_non_zero_and_archives_nothing(runtime, clock, tmp_path,
         url = "s3://no-such-bucket/archive"
         extra = {
             "CALLBRIDGE_ARCHIVE_S3_ENDPOINT_URL": "http://127.0.0.1:9",
+            "CALLBRIDGE_ALLOW_PRIVATE_DESTINATIONS": "true",  # past the SSRF guard, to the probe
             "CALLBRIDGE_ARCHIVE_S3_KEY": "bad",
             "CALLBRIDGE_ARCHIVE_S3_SECRET": "bad-secret",
             "AWS_MAX_ATTEMPTS": "1",
@@ -91,6 +94,19 @@ def test_bad_input_exits_non_zero_and_archives_nothing(runtime, clock, tmp_path,
     with runtime.db.tenant(org.id) as s:
         assert s.scalar(select(func.count()).select_from(ArchivedCall)) == 0
     assert not (tmp_path / "archive").exists() or not any((tmp_path / "archive").rglob("*.mp3"))
+
+
+def _parts(archive: Path) -> dict[Path, int]:
+    """The non-empty ``.part`` files and their sizes (a file may vanish while we look)."""
+    found = {}
+    for part in archive.rglob("*.part") if archive.exists() else []:
+        try:
+            size = part.stat().st_size
+        except FileNotFoundError:
+            continue
+        if size:
+            found[part] = size
+    return found
 
 
 def test_sigkill_mid_download_resumes_without_missing_duplicate_or_truncated_objects(runtime, tmp_path):
@@ -114,15 +130,25 @@ def test_sigkill_mid_download_resumes_without_missing_duplicate_or_truncated_obj
         deadline = time.monotonic() + 60
         while proc.poll() is None and time.monotonic() < deadline:
             stored = [p for p in archive.rglob("*.mp3")] if archive.exists() else []
-            if stored and any(archive.rglob("*.part")):
+            if stored and _parts(archive):
                 proc.send_signal(signal.SIGKILL)
                 killed_mid_download = True
                 break
             time.sleep(0.001)
         proc.wait(timeout=30)
         assert killed_mid_download, "the run finished before it could be killed"
+        left = _parts(archive)  # what reached the disk before the kill
+        assert len(left) == 1
+        ((part, part_size),) = left.items()
+        recording_id = part.name.split(".")[0].rsplit("-", 1)[1]
+        app.state.sandbox.request_log.clear()
         done = _cli(env, "run", "--org", "acme", "--json", *window)
         assert done.returncode == 0, done.stderr
+        # the rerun continued the part: its first request for that recording asked from its size on
+        resumed = [
+            r for r in app.state.sandbox.request_log if f"/recording/{recording_id}/content" in r["path"]
+        ]
+        assert [(r["range"], r["status"]) for r in resumed] == [(f"bytes={part_size}-", 206)]
         verify = _cli(env, "verify", "--org", "acme", "--json", "--from", window[1], "--to", window[3])
         assert verify.returncode == 0, verify.stdout + verify.stderr
     state = app.state.sandbox
