@@ -26,11 +26,14 @@ __all__ = ["Settings", "effective_config", "load_settings", "mask_url"]
 ENV_PREFIX = "CALLBRIDGE_"
 DATABASE_SCHEMES = ("sqlite", "postgresql+psycopg")
 JOBS_SCHEMES = ("sqlite", "redis", "rediss")
+RATELIMIT_SCHEMES = ("redis", "rediss")
 
 # What to tell a person when a setting is wrong, keyed by field name.
 HINTS: dict[str, str] = {
     "database_url": "use sqlite:///path/to/callbridge.db or postgresql+psycopg://user@host:5432/db",
     "jobs_url": "use sqlite:///path/to/jobs.db or redis://host:6379/0",
+    "ratelimit_url": "use redis://host:6379/0 (rediss:// for TLS), or leave it unset to keep rate "
+    "budgets in the database",
     "public_url": "give the https:// address at which the platforms can reach this server, "
     "or leave it unset to run polling-only",
     "clock": "use 'system' (production) or 'virtual' (tests and benchmarks)",
@@ -55,6 +58,11 @@ class Settings(BaseSettings):
     database_url: str | None = Field(default=None, description="SQLAlchemy URL of the database")
     jobs_url: str | None = Field(default=None, description="Job broker: sqlite:/// or redis://")
     jobs_name: str = Field(default="callbridge", description="Queue name (Redis key prefix)")
+    ratelimit_url: str | None = Field(
+        default=None,
+        description="Where rate budgets live: redis:// or rediss:// (keys '<jobs_name>:ratelimit:…'); "
+        "unset: in the database",
+    )
     keys: SecretStr | None = Field(default=None, description="Key ring: 'id:base64key,…'")
     keyring_file: Path | None = Field(default=None, description="Key ring file (default in data_dir)")
     public_url: str | None = Field(default=None, description="Public https URL; enables webhooks")
@@ -65,6 +73,10 @@ class Settings(BaseSettings):
     job_max_attempts: int = Field(default=8, ge=1, le=100)
     job_lease_seconds: int = Field(default=300, ge=5)
     webhook_max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    zoom_webhook_window_seconds: int = Field(
+        default=300, ge=30, le=3600,
+        description="Zoom deliveries whose x-zm-request-timestamp is further than this from now are refused",
+    )
     default_region: str = Field(default="US", min_length=2, max_length=2)
     # -- archive (issue 7) --------------------------------------------------------------------
     archive_storage_url: str | None = Field(
@@ -120,6 +132,24 @@ class Settings(BaseSettings):
     support_session_days: int = Field(default=30, ge=1, le=30, description="Support bundles kept this long")
     retention_finished_jobs_days: int = Field(default=30, ge=1, description="Done jobs (and payloads) kept")
     retention_audit_days: int = Field(default=730, ge=30, description="Audit entries kept")
+    # Retention per data type (issue 8); the table in docs/privacy.md is generated from these.
+    retention_communications_days: int = Field(
+        default=365, ge=60, le=36_500,
+        description="Communications and their CRM logging bookkeeping, kept this long after their last "
+        "change (an event about a purged one would be logged again: keep it well past any redelivery)",
+    )
+    retention_inbox_days: int = Field(
+        default=7, ge=1, le=90, description="Normalised inbox events (their dedupe keys) kept this long"
+    )
+    retention_dead_jobs_days: int = Field(
+        default=90, ge=7, le=3650,
+        description="Dead jobs, their dead letters and never-normalised raw inbox events kept this long",
+    )
+    retention_archive_days: int | None = Field(
+        default=None, ge=1, le=36_500,
+        description="Archived recordings and attachments (file and row) kept this long after their day; "
+        "unset keeps them",
+    )
     allow_private_destinations: bool = Field(
         default=False, description="Let connectors and storage reach loopback/private addresses"
     )
@@ -173,6 +203,16 @@ class Settings(BaseSettings):
         if scheme not in JOBS_SCHEMES:
             raise ValueError(f"unsupported job broker {scheme or '(none)'!r}")
         return value
+
+    @field_validator("ratelimit_url")
+    @classmethod
+    def _check_ratelimit_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        parts = urlsplit(value.strip())
+        if parts.scheme not in RATELIMIT_SCHEMES or not parts.netloc:
+            raise ValueError(f"unsupported rate-limit store {parts.scheme or '(none)'!r}")
+        return value.strip()
 
     @field_validator("public_url")
     @classmethod

@@ -4,6 +4,7 @@ go through /oauth/callback/{provider}). Secrets go to the vault, never to the op
 from __future__ import annotations
 
 import asyncio
+import os
 
 import typer
 from sqlalchemy import select
@@ -24,7 +25,7 @@ def _org_id(rt: object, slug: str) -> str:
 
 
 def connect(
-    crm: str = typer.Argument(..., help="A connector name from 'callbridge connector list'"),
+    crm: str = typer.Argument(..., help="A connector name from 'callbridge connector list', or 'zoom'"),
     org: str = typer.Option(..., "--org", help="Organization slug"),
     api_key: str = typer.Option("", "--api-key", help="API key / private-app token (admin-managed)",
                                 envvar="CALLBRIDGE_CRM_API_KEY"),
@@ -35,8 +36,19 @@ def connect(
     option: list[str] = typer.Option([], "--option", help="Connection option key=value (no secrets)"),
     name: str = typer.Option("", "--name", help="Connection name (default: the CRM's name)"),
     check: bool = typer.Option(True, "--check/--no-check", help="Ask the CRM who we are after connecting"),
+    secret_token_env: str = typer.Option(
+        "CALLBRIDGE_ZOOM_SECRET_TOKEN", "--secret-token-env", metavar="VAR",
+        help="zoom: environment variable holding the app's webhook secret token"),
+    client_id: str = typer.Option("", "--client-id", help="zoom: Server-to-Server OAuth client id"),
+    client_secret_env: str = typer.Option("", "--client-secret-env", metavar="VAR",
+                                          help="zoom: environment variable holding the OAuth client secret"),
+    account_id: str = typer.Option("", "--account-id", help="zoom: Server-to-Server OAuth account id"),
 ) -> None:
-    """Connect (or reconnect) a CRM; a paused connection resumes and its backlog is logged."""
+    """Connect (or reconnect) a CRM; a paused connection resumes and its backlog is logged.
+    ``connect zoom`` stores the Zoom app's webhook secret token and prints the endpoint URL."""
+    if crm == "zoom":
+        _connect_zoom(org, secret_token_env, client_id, client_secret_env, account_id)
+        return
     try:
         options = dict(o.split("=", 1) for o in option if "=" in o)
         credentials: dict[str, dict[str, str]] = {}
@@ -81,3 +93,36 @@ def connect(
         raise typer.Exit(1) from None
     console.print(f"[green]Connected[/] {crm} for {org} as connection {connection_id}"
                   + (f" (acting as {who})" if who else "") + ".")
+
+
+def _connect_zoom(org: str, secret_env: str, client_id: str, client_secret_env: str, account_id: str) -> None:
+    from callbridge.platforms.zoom.connection import connect_zoom
+
+    try:
+        if not os.environ.get(secret_env):
+            raise InvalidInput(f"The environment variable {secret_env} holding the webhook secret token is "
+                               "unset or empty.", field="--secret-token-env",
+                               hint="export it (Zoom app → Features → Secret Token) or name another variable")
+        if client_secret_env and not os.environ.get(client_secret_env):
+            raise InvalidInput(f"The environment variable {client_secret_env} is unset or empty.",
+                               field="--client-secret-env", hint="export the app's client secret in it")
+        rt = runtime()
+        try:
+            endpoint = connect_zoom(
+                rt.db, rt.vault, rt.clock, _org_id(rt, org), secret_token=os.environ[secret_env],
+                public_url=rt.settings.public_url, client_id=client_id or None,
+                client_secret=os.environ.get(client_secret_env) if client_secret_env else None,
+                account_id=account_id or None, actor="cli:connect")
+        finally:
+            rt.close()
+    except CallbridgeError as exc:
+        err_console.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from None
+    console.print(f"[green]{'Connected' if endpoint.created else 'Reconnected'}[/] Zoom webhooks for {org}. "
+                  "Paste this event notification endpoint URL into the Zoom app (Features → Event "
+                  "subscriptions), then press Validate:")
+    console.print(endpoint.address, soft_wrap=True)
+    if not endpoint.has_public_url:
+        err_console.print("[yellow]CALLBRIDGE_PUBLIC_URL is not set:[/] prefix the path above with the "
+                          "public https address at which Zoom reaches this server, and set "
+                          "CALLBRIDGE_PUBLIC_URL.")

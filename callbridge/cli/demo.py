@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ import typer
 
 from callbridge.cli.common import console
 from callbridge.cli.demo_logging import CRMS, LoggingDemo, start_sandboxes
+from callbridge.clock import SystemClock
 from callbridge.config import load_settings
 from callbridge.db import migrate
 from callbridge.errors import CallbridgeError
@@ -192,7 +193,7 @@ def _callbridge_json(args: list[str], env: dict[str, str], what: str,
 
 def _archive(env: dict[str, str], data_dir: Path, steps: list[str]) -> None:
     """Archive the sandbox's last days with the real CLI, then verify the copy against RingCentral."""
-    now = datetime.now(UTC)
+    now = SystemClock().now()  # the demo's servers and sandboxes run on the wall clock
     # one explicit window for both: the demo's live calls ended seconds ago, and the sandbox shows
     # them in the call log after 2 s (a plain run stops a minute short of now, for late records)
     window = ["--from", (now - timedelta(days=ARCHIVE_DAYS)).date().isoformat(),

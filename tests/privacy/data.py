@@ -18,6 +18,8 @@ from callbridge.domain.communication import (
 from callbridge.pipelines.archive.storage import store_from_settings
 from callbridge.pipelines.ingest.store import store_piece
 from callbridge.pipelines.logging.connections import create_connection
+from callbridge.pipelines.logging.preferences import choose_conversation
+from callbridge.platforms.ringcentral.directory import Extension, store_extension
 from callbridge.privacy.support import CONSENT_TEXT, create_support_session
 from callbridge.runtime import Runtime
 from callbridge.tenancy import authenticate
@@ -66,6 +68,11 @@ def fill(runtime: Runtime, org: OrgFixture) -> Path:
             version=Version(1, now),
         ),
     )
+    with runtime.db.tenant(org.id) as session:  # the extension directory: real values sealed
+        store_extension(session, runtime.vault, lambda _: owner, "default",
+                        Extension(f"4711-{org.slug}", f"rep@{org.slug}.example", f"Rep of {org.slug}", "User",
+                                  "Enabled", "America/Los_Angeles"), now)
+    choose_conversation(runtime, org.id, "+16505550177", actor="test")
     store = store_from_settings(runtime.settings)
     path = f"acct-{org.slug}/2026/01/05/call-rec-{org.slug}.mp3"
     with store.temp_writer(path) as fh:

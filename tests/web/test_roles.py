@@ -24,6 +24,7 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("POST", "/api/v1/logging/communications/{activity_id}/resolve"): {"owner", "admin", "member"},
     ("POST", "/api/v1/logging/communications/{activity_id}/relog"): {"owner", "admin", "member"},
     ("GET", "/api/v1/logging/connections"): READERS,
+    ("DELETE", "/api/v1/logging/connections/{connection_id}"): MANAGERS,
     ("GET", "/api/v1/me"): ALL,
     ("GET", "/api/v1/organization"): ALL,
     ("PATCH", "/api/v1/organization"): MANAGERS,
@@ -89,6 +90,10 @@ def _params(runtime, org, path, caller_token):
         return {"activity_id": logging_objects.ambiguous_activity(runtime, org)}
     if "{session_id}" in path:
         return {"session_id": objects.support_session(runtime, org)}
+    if "{connection_id}" in path:
+        from tests.web.test_disconnect import crm_connection
+
+        return {"connection_id": crm_connection(runtime, org)}
     return {}
 
 

@@ -49,6 +49,9 @@ ATTACKS: dict[tuple[str, str], Attack] = {
         lambda rt, b: {"activity_id": logging_objects.ambiguous_activity(rt, b)}
     ),
     ("GET", "/api/v1/logging/connections"): Attack(prepare=logging_objects.ambiguous_activity),
+    ("DELETE", "/api/v1/logging/connections/{connection_id}"): Attack(
+        lambda rt, b: {"connection_id": _crm_connection(rt, b)}
+    ),
     ("GET", "/api/v1/me"): Attack(),
     ("GET", "/api/v1/organization"): Attack(),
     ("PATCH", "/api/v1/organization"): Attack(body={"name": "Hijacked"}),
@@ -86,6 +89,12 @@ ATTACKS: dict[tuple[str, str], Attack] = {
         lambda rt, b: {"session_id": objects.support_session(rt, b)}
     ),
 }
+
+
+def _crm_connection(runtime, org) -> str:
+    from tests.web.test_disconnect import crm_connection
+
+    return crm_connection(runtime, org)
 
 
 def api_routes(app) -> list[tuple[str, str]]:

@@ -304,6 +304,8 @@ class PipedriveConnector(Connector):
         deal = next((r.id for r in draft.related if r.type == "deal"), None)
         if deal:
             body["deal_id"] = int(deal)
+        if draft.owner_id:  # v1 notes name their owner ``user_id``
+            body["user_id"] = int(draft.owner_id) if draft.owner_id.isdigit() else draft.owner_id
         data = (await self._json("POST", "/v1/notes", "log messages", json=body))["data"]
         return await self._note(data)
 

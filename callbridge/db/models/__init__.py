@@ -15,9 +15,11 @@ from callbridge.db.models.communications import (
     IngestCursor,
     WebhookSubscription,
 )
+from callbridge.db.models.directory import DirectoryEntry
 from callbridge.db.models.jobs import AppliedEffect, DeadLetter, Job, JobStatus
 from callbridge.db.models.logging import (
     ActivityStatus,
+    ChosenConversation,
     ConnectionStatus,
     CrmActivity,
     CrmConnection,
@@ -39,6 +41,7 @@ __all__ = [
     "ArchivedMessage",
     "ArchivedObject",
     "AuditEntry",
+    "ChosenConversation",
     "CommunicationRow",
     "ConnectionStatus",
     "CrmActivity",
@@ -46,6 +49,7 @@ __all__ = [
     "DeadLetter",
     "DeletionReceipt",
     "DeletionRequest",
+    "DirectoryEntry",
     "InboxEvent",
     "IngestCursor",
     "Job",

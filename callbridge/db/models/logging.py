@@ -19,6 +19,7 @@ from callbridge.db.base import Base, TenantOwned, col, new_id
 
 __all__ = [
     "ActivityStatus",
+    "ChosenConversation",
     "ConnectionStatus",
     "CrmActivity",
     "CrmConnection",
@@ -58,7 +59,9 @@ class CrmConnection(TenantOwned, Base):
     paused_at: Mapped[datetime | None] = col(nullable=True, inventory="operational")
     options: Mapped[dict[str, Any]] = col(JSON, default=dict, inventory="operational")
     credential_purpose: Mapped[str] = col(String(64), inventory="operational")
+    # org-wide connections: extension pseudonym → CRM user id, matched by email (no email kept here)
     user_map: Mapped[dict[str, Any]] = col(JSON, default=dict, inventory="pseudonymous")
+    users_mapped_at: Mapped[datetime | None] = col(nullable=True, inventory="operational")
     last_success_at: Mapped[datetime | None] = col(nullable=True, inventory="operational")
     last_error: Mapped[str | None] = col(String(1000), nullable=True, inventory="operational")
     last_error_at: Mapped[datetime | None] = col(nullable=True, inventory="operational")
@@ -133,3 +136,19 @@ class PlaceholderContact(TenantOwned, Base):
     contact_id: Mapped[str | None] = col(String(128), nullable=True, inventory="content")
     contact_type: Mapped[str | None] = col(String(64), nullable=True, inventory="content")
     reserved_at: Mapped[datetime] = col(inventory="operational")
+
+
+class ChosenConversation(TenantOwned, Base):
+    """An SMS conversation chosen for logging (preference ``sms_conversations = "chosen"``).
+
+    The conversation is the other party's E.164 number, kept only as a keyed HMAC; ``scope`` is
+    the organization's list (``org``) or one user's (``user:<owner_ref>``); both lists count.
+    """
+
+    __tablename__ = "chosen_conversations"
+    __table_args__ = (UniqueConstraint("organization_id", "scope", "phone_ref"),)
+
+    id: Mapped[str] = col(String(32), primary_key=True, default=new_id, inventory="identifier")
+    scope: Mapped[str] = col(String(80), inventory="pseudonymous")  # "org" or "user:<owner_ref>"
+    phone_ref: Mapped[str] = col(String(64), inventory="pseudonymous")  # keyed HMAC of the E.164 number
+    created_at: Mapped[datetime] = col(inventory="operational")

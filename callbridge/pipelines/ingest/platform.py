@@ -1,4 +1,4 @@
-"""The organization's RingCentral client for ingest jobs, and the owner time-zone directory."""
+"""The organization's RingCentral client for ingest jobs, and owners' time zones (extension directory)."""
 
 from __future__ import annotations
 
@@ -7,15 +7,17 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, TypeVar
 from zoneinfo import ZoneInfo
 
-from callbridge.pipelines.ingest.names import DIRECTORY_PURPOSE
+from sqlalchemy.orm import Session
+
+from callbridge.pipelines.logging.preferences import effective_preferences
+from callbridge.platforms.ringcentral.directory import Extension, entry_for, read_one, store_extension
 from callbridge.platforms.ringcentral.factory import RingCentralSession, open_ringcentral
 from callbridge.platforms.ringcentral.normalise import zone
-from callbridge.platforms.ringcentral.sync import read_extension
 
 if TYPE_CHECKING:
     from callbridge.runtime import Runtime
 
-__all__ = ["ZoneDirectory", "run_with_ringcentral"]
+__all__ = ["ZoneDirectory", "fallback_zone", "run_with_ringcentral", "zone_for"]
 
 T = TypeVar("T")
 
@@ -39,34 +41,52 @@ def run_with_ringcentral(
     return asyncio.run(go())
 
 
-class ZoneDirectory:
-    """Owner time zones (regionalSettings), cached in the vault under the owner's pseudonym."""
+def fallback_zone(session: Session, owner_ref: str | None) -> ZoneInfo:
+    """The zone of a user the directory has none for: the preferences' ``default_time_zone``
+    (the user's, else the organization's), else UTC."""
+    return zone(effective_preferences(session, owner_ref).default_time_zone)
 
-    def __init__(self, runtime: Runtime, organization_id: str, rc: RingCentralSession | None) -> None:
+
+def zone_for(session: Session, owner_ref: str | None, connection: str | None = None) -> ZoneInfo:
+    """The owner's time zone: the extension directory's, else :func:`fallback_zone`."""
+    row = entry_for(session, owner_ref, connection) if owner_ref else None
+    if row is None and owner_ref and connection is not None:
+        row = entry_for(session, owner_ref)
+    if row is not None and row.time_zone:
+        return zone(row.time_zone)
+    return fallback_zone(session, owner_ref)
+
+
+class ZoneDirectory:
+    """Owner time zones for normalising messages, from the extension directory.
+
+    An owner the directory does not list yet (an extension added since the last refresh) is read
+    once (Light) and added to it; a zone still unknown falls back to :func:`fallback_zone`.
+    """
+
+    def __init__(self, runtime: Runtime, organization_id: str, rc: RingCentralSession | None,
+                 connection: str = "default") -> None:
         self.runtime = runtime
         self.organization_id = organization_id
         self.rc = rc
+        self.connection = connection
         self._known: dict[str, ZoneInfo] = {}
 
     async def zone_of(self, extension_id: str | None) -> ZoneInfo:
-        if not extension_id:
-            return zone(None)
-        if extension_id in self._known:
+        if extension_id and extension_id in self._known:
             return self._known[extension_id]
-        vault = self.runtime.vault
         with self.runtime.db.tenant(self.organization_id) as session:
-            name = "tz:" + self.runtime.pseudonyms.pseudonym(session, "extension", extension_id)
-            cached = (
-                vault.get_text(session, DIRECTORY_PURPOSE, name)
-                if vault.exists(session, DIRECTORY_PURPOSE, name)
-                else None
-            )
-        if cached is None:
-            if self.rc is None:
-                return zone(None)
-            info = await read_extension(self.rc.client, extension_id)
-            cached = ((info.get("regionalSettings") or {}).get("timezone") or {}).get("name") or "UTC"
+            pseudonyms = self.runtime.pseudonyms
+            ref = pseudonyms.pseudonym(session, "extension", extension_id) if extension_id else None
+            listed = entry_for(session, ref, self.connection) if ref else None
+        if listed is None and ref and extension_id and self.rc is not None:
+            # not shown to us: listed without details, so it is not read again before the refresh
+            ext = await read_one(self.rc.client, extension_id) or Extension(extension_id)
             with self.runtime.db.tenant(self.organization_id) as session:
-                vault.put(session, DIRECTORY_PURPOSE, name, cached)
-        self._known[extension_id] = zone(cached)
-        return self._known[extension_id]
+                store_extension(session, self.runtime.vault, lambda _: ref, self.connection, ext,
+                                self.runtime.clock.now())
+        with self.runtime.db.tenant(self.organization_id) as session:
+            found = zone_for(session, ref, self.connection)
+        if extension_id:
+            self._known[extension_id] = found
+        return found

@@ -98,7 +98,7 @@ async def catch_up(
     _advance(runtime, organization_id, connection, "calls", now)
 
     date_from = _window(runtime, organization_id, connection, "messages", now)
-    directory = ZoneDirectory(runtime, organization_id, rc)
+    directory = ZoneDirectory(runtime, organization_id, rc, connection)
     for ext in await rc.client.list_extensions():
         ext_id = str(ext.get("id") or "")
         if (

@@ -27,6 +27,7 @@ from callbridge.db.models import ActivityStatus, ConnectionStatus, CrmActivity, 
 from callbridge.errors import Conflict, InvalidInput, NotFound
 from callbridge.http.ssrf import DestinationGuard
 from callbridge.jobs.queue import enqueue
+from callbridge.pipelines.ingest.names import USERS
 from callbridge.privacy.audit import record_audit
 
 if TYPE_CHECKING:
@@ -39,6 +40,7 @@ __all__ = [
     "create_connection",
     "get_connection",
     "pause_connection",
+    "request_user_map",
     "resume_connection",
     "set_wiring",
     "wiring_of",
@@ -154,7 +156,18 @@ def create_connection(runtime: Runtime, organization_id: str, connector: str, *,
                      object_id=connection_id, connector=connector)
     if credentials:
         resume_connection(runtime, organization_id, connection_id, actor=actor)
+    request_user_map(runtime, organization_id, connection_id)
     return connection_id
+
+
+def request_user_map(runtime: Runtime, organization_id: str, connection_id: str) -> None:
+    """Queue the mapping of the directory's users to the connection's CRM users (``logging.users``)."""
+    if USERS not in runtime.registry:
+        return
+    stamp = int(runtime.clock.now().timestamp() * 1000)
+    runtime.submit(organization_id, USERS, {"connection_id": connection_id},
+                   key=f"{USERS}:connect:{connection_id}:{stamp}")
+    runtime.broker.wake()
 
 
 def _sealed(values: Mapping[str, str]) -> str:

@@ -18,8 +18,9 @@ from datetime import timedelta
 from callbridge.jobs.registry import GiveUp, JobContext, RetryLater, TaskRegistry
 from callbridge.pipelines.logging.connections import SYNC
 from callbridge.pipelines.logging.sync import SyncResult, sync_communication
+from callbridge.pipelines.logging.users import USERS, users_job
 
-__all__ = ["SYNC", "LoggingFailed", "register_logging_tasks", "sync_job"]
+__all__ = ["SYNC", "USERS", "LoggingFailed", "register_logging_tasks", "sync_job"]
 
 MAX_ATTEMPTS = 16  # with backoff capped at an hour this outlasts a long CRM outage
 
@@ -54,3 +55,5 @@ def sync_job(ctx: JobContext) -> None:
 def register_logging_tasks(registry: TaskRegistry) -> None:
     if SYNC not in registry:
         registry.task(SYNC, max_attempts=MAX_ATTEMPTS)(sync_job)
+    if USERS not in registry:
+        registry.task(USERS, max_attempts=8)(users_job)

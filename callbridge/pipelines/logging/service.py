@@ -13,6 +13,7 @@ from callbridge.db.models import ActivityStatus, CrmActivity, CrmConnection, Dea
 from callbridge.errors import Conflict, InvalidInput, NotFound
 from callbridge.jobs.queue import enqueue
 from callbridge.pipelines.logging.connections import SYNC
+from callbridge.pipelines.logging.users import unmapped_users
 from callbridge.privacy.audit import record_audit
 
 if TYPE_CHECKING:
@@ -112,10 +113,14 @@ class ConnectionHealth:
     last_success_at: datetime | None
     last_error: str | None
     last_error_at: datetime | None
+    mapped_users: int = 0  # org-wide: directory users logged as their CRM user (matched by email)
+    unmapped_users: int = 0  # org-wide: active directory users logged without a CRM owner
+    users_mapped_at: datetime | None = None
 
 
 def connection_health(session: Session) -> list[ConnectionHealth]:
-    """Per connection: backlog (not yet logged), waiting on a person, failures, last success/error."""
+    """Per connection: backlog (not yet logged), waiting on a person, failures, last success/error,
+    and (org-wide connections) how many users are logged as their CRM user and how many are not."""
     counts: dict[tuple[str, str], int] = {}
     for connection_id, status, n in session.execute(
             select(CrmActivity.connection_id, CrmActivity.status, func.count())
@@ -131,7 +136,8 @@ def connection_health(session: Session) -> list[ConnectionHealth]:
         out.append(ConnectionHealth(
             c.id, c.name, c.connector, c.status.value, c.paused_reason, backlog + pending_jobs,
             counts.get((c.id, "ambiguous"), 0), counts.get((c.id, "failed"), 0), dead, c.last_success_at,
-            c.last_error, c.last_error_at))
+            c.last_error, c.last_error_at, len(c.user_map or {}) if c.owner_ref is None else 0,
+            unmapped_users(session, c), c.users_mapped_at))
     return out
 
 

@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from callbridge.connectors.base import (
     Activity,
@@ -49,6 +50,7 @@ from callbridge.db.models import (
 )
 from callbridge.domain.communication import Communication
 from callbridge.domain.merge import FieldValue, merge_body, merge_fields, parse_sections, render_section
+from callbridge.pipelines.ingest.platform import zone_for
 from callbridge.pipelines.logging.connections import (
     build_connector,
     consistency_window,
@@ -56,7 +58,7 @@ from callbridge.pipelines.logging.connections import (
 )
 from callbridge.pipelines.logging.draft import build_draft, desired_hash
 from callbridge.pipelines.logging.links import recording_link
-from callbridge.pipelines.logging.preferences import Preferences, effective_preferences, wanted
+from callbridge.pipelines.logging.preferences import Preferences, effective_preferences, sms_wanted
 from callbridge.pipelines.logging.source import load_communication
 
 if TYPE_CHECKING:
@@ -108,15 +110,44 @@ class _Ambiguous(Exception):
         self.candidates = candidates
 
 
-def _day(comm: Communication, tz: str) -> str:
+def _day(comm: Communication, zone: ZoneInfo) -> str:
+    """The communication's day as its owner sees it (``zone``: the owner's, see ``zone_for``)."""
     when = comm.started_at
     if when is None:
         return ""
-    try:
-        zone = ZoneInfo(tz)
-    except (KeyError, ValueError):
-        zone = ZoneInfo("UTC")
     return when.astimezone(zone).date().isoformat()
+
+
+def _connections_for(session: Session, comm: Communication) -> list[str]:
+    """The connections ``comm`` is logged through.
+
+    Org-wide connections (an admin connected once) log everyone's communications; a user's own
+    connection takes precedence over the org-wide ones to the same CRM (connector) for that
+    user's communications. A communication already reserved through a connection stays with it,
+    so a user who connects personally later never gets a second activity for it.
+    """
+    rows = list(session.scalars(
+        select(CrmConnection).where(or_(CrmConnection.owner_ref.is_(None),
+                                        CrmConnection.owner_ref == comm.owner_ref))
+        .order_by(CrmConnection.created_at, CrmConnection.id)))
+    reserved = set(session.scalars(select(CrmActivity.connection_id).where(
+        CrmActivity.communication_key == comm.key)))
+    chosen = []
+    for connector in dict.fromkeys(c.connector for c in rows):
+        group = [c for c in rows if c.connector == connector]
+        already = [c for c in group if c.id in reserved]
+        personal = [c for c in group if c.owner_ref is not None]
+        chosen += [c.id for c in (already or personal or group)]
+    return chosen
+
+
+def _crm_owner(connection: CrmConnection, comm: Communication) -> str | None:
+    """The CRM user an org-wide connection logs ``comm`` as: its owner mapped by email; None when
+    unmapped (logged without an owner, counted in the connection's health) or per-user."""
+    if connection.owner_ref is not None or not comm.owner_ref:
+        return None
+    owner = (connection.user_map or {}).get(comm.owner_ref)
+    return str(owner) if owner else None
 
 
 async def sync_communication(runtime: Runtime, organization_id: str, communication_id: str, *,
@@ -124,10 +155,7 @@ async def sync_communication(runtime: Runtime, organization_id: str, communicati
     """Log ``communication_id`` to every connection of the organization that it belongs to."""
     with runtime.db.tenant(organization_id) as session:
         comm = load_communication(session, communication_id)
-        connections = [c.id for c in session.scalars(
-            select(CrmConnection).where(or_(CrmConnection.owner_ref.is_(None),
-                                            CrmConnection.owner_ref == comm.owner_ref))
-            .order_by(CrmConnection.created_at, CrmConnection.id))]
+        connections = _connections_for(session, comm)
     results = []
     for connection_id in connections:
         results.append(await _sync_connection(runtime, organization_id, communication_id, comm, connection_id,
@@ -215,10 +243,12 @@ async def _sync_connection(runtime: Runtime, organization_id: str, communication
         connection = session.get_one(CrmConnection, connection_id)
         paused = connection.status is ConnectionStatus.paused
         prefs = effective_preferences(session, comm.owner_ref)
+        ok, why = sms_wanted(runtime, session, comm, prefs)
+        owner_id = _crm_owner(connection, comm)
+        day = _day(comm, zone_for(session, comm.owner_ref))
     row_id = _reserve(runtime, organization_id, connection_id, communication_id, comm)
     with runtime.db.tenant(organization_id) as session:
         snapshot = _Row.of(session.get_one(CrmActivity, row_id))
-    ok, why = wanted(comm, prefs)
     if not ok:
         if snapshot.crm_activity_id is None:
             _set(runtime, organization_id, row_id, status=ActivityStatus.skipped, last_error=why)
@@ -246,7 +276,7 @@ async def _sync_connection(runtime: Runtime, organization_id: str, communication
         connector = build_connector(runtime, organization_id, connection)
     try:
         return await _write(runtime, organization_id, connection_id, row_id, snapshot, comm, prefs, connector,
-                            link, worker=worker)
+                            link, worker=worker, day=day, owner_id=owner_id)
     except Exception as exc:
         return _failed(runtime, organization_id, connection_id, row_id, snapshot, exc, worker=worker)
     finally:
@@ -404,9 +434,8 @@ def _update(connector: Connector, kind: str, activity_id: str, changes: dict[str
 
 async def _write(runtime: Runtime, organization_id: str, connection_id: str, row_id: str, snapshot: _Row,
                  comm: Communication, prefs: Preferences, connector: Connector, link: str | None, *,
-                 worker: str) -> SyncResult:
+                 worker: str, day: str, owner_id: str | None) -> SyncResult:
     now = runtime.clock.now()
-    day = _day(comm, "UTC")
     contact: ContactMatch | None = None
     activity: Activity | None = None
     if snapshot.crm_activity_id is None:
@@ -434,7 +463,7 @@ async def _write(runtime: Runtime, organization_id: str, connection_id: str, row
                 _release(runtime, organization_id, row_id, worker, status=ActivityStatus.ambiguous,
                          candidates=[{"id": m.id, "type": m.type, "name": m.name} for m in amb.candidates])
                 return SyncResult(connection_id, ActivityStatus.ambiguous.value)
-            draft = _draft(comm, prefs, snapshot, contact, link, day, now)
+            draft = _draft(comm, prefs, snapshot, contact, link, day, now, owner_id)
             _set(runtime, organization_id, row_id, status=ActivityStatus.creating, create_started_at=now,
                  contact_id=contact.id if contact else None, contact_type=contact.type if contact else None)
             create = connector.create_message_log if draft.kind == "message" else connector.create_call_log
@@ -449,7 +478,7 @@ async def _write(runtime: Runtime, organization_id: str, connection_id: str, row
     assert snapshot.crm_activity_id is not None
     if snapshot.contact_id:
         contact = ContactMatch(snapshot.contact_id, snapshot.contact_type or "", "")
-    draft = _draft(comm, prefs, snapshot, contact, link, day, now)
+    draft = _draft(comm, prefs, snapshot, contact, link, day, now, owner_id)
     wanted_hash = desired_hash(connector, draft)
     if wanted_hash == snapshot.desired_hash:
         _release(runtime, organization_id, row_id, worker, needs_sync=False, status=ActivityStatus.created)
@@ -477,10 +506,10 @@ async def _write(runtime: Runtime, organization_id: str, connection_id: str, row
 
 
 def _draft(comm: Communication, prefs: Preferences, snapshot: _Row, contact: ContactMatch | None,
-           link: str | None, day: str, now: datetime) -> ActivityDraft:
+           link: str | None, day: str, now: datetime, owner_id: str | None) -> ActivityDraft:
     return build_draft(comm, prefs, marker=snapshot.marker, contact=contact,
                        occurred_at=comm.started_at or now, day=day, recording_url=link, notes=snapshot.notes,
-                       disposition=snapshot.disposition)
+                       disposition=snapshot.disposition, owner_id=owner_id)
 
 
 def _replace(snapshot: _Row, **changes: Any) -> _Row:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from callbridge.db.models import ActivityStatus, CrmActivity, CrmConnection, Role
 from callbridge.errors import InvalidInput
+from callbridge.pipelines.logging.disconnect import disconnect_connection
 from callbridge.pipelines.logging.service import (
     connection_health,
     edit_activity,
@@ -87,6 +88,9 @@ class ConnectionOut(BaseModel):
     last_success_at: datetime | None
     last_error: str | None
     last_error_at: datetime | None
+    mapped_users: int = Field(description="org-wide connection: users logged as their CRM user (by email)")
+    unmapped_users: int = Field(description="org-wide connection: active users logged without a CRM owner")
+    users_mapped_at: datetime | None
 
 
 def _out(row: CrmActivity, names: dict[str, str]) -> LoggedOut:
@@ -168,5 +172,32 @@ def edit(activity_id: str, body: EditIn, who: Principal = Depends(require(*USERS
 @router.get("/connections", response_model=list[ConnectionOut])
 def health(_: Principal = Depends(require(*READERS)), session: Session = Depends(tenant_session)
            ) -> list[ConnectionOut]:
-    """Per CRM connection: active or paused (and why), backlog, last success, last error."""
+    """Per CRM connection: active or paused (and why), backlog, last success, last error, and for an
+    org-wide connection how many users map to CRM users by email (the others are logged unowned)."""
     return [ConnectionOut(**vars(h)) for h in connection_health(session)]
+
+
+class DisconnectOut(BaseModel):
+    id: str
+    name: str
+    connector: str
+    status: str = Field(description="'paused': logging waits until the CRM is connected again")
+    revocation: str = Field(description="confirmed | unconfirmed (revoke access in the CRM by hand) | "
+                            "not_revocable (API key, password) | nothing_stored (already disconnected)")
+    revoked_at_crm: bool
+    message: str
+    credentials_deleted: int
+    waiting: int = Field(description="communications that wait for the CRM to be connected again")
+
+
+@router.delete("/connections/{connection_id}", response_model=DisconnectOut)
+def disconnect(connection_id: str, who: Principal = Depends(require(Role.owner, Role.admin)),
+               runtime: Runtime = Depends(get_runtime)) -> DisconnectOut:
+    """Disconnect a CRM: revoke the token at the CRM, delete the credentials from the vault, and
+    pause logging through it. Communications and their CRM activities are kept. When the CRM cannot
+    be reached the credentials are deleted all the same and ``revocation`` says ``unconfirmed``."""
+    done = disconnect_connection(runtime, who.organization_id, connection_id, actor=who.actor)
+    return DisconnectOut(id=done.connection_id, name=done.name, connector=done.connector, status="paused",
+                         revocation=done.revocation.value, revoked_at_crm=done.revocation == "confirmed",
+                         message=done.message, credentials_deleted=done.credentials_deleted,
+                         waiting=done.waiting)
