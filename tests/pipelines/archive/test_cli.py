@@ -141,12 +141,19 @@ def test_sigkill_mid_download_resumes_without_missing_duplicate_or_truncated_obj
         assert len(left) == 1
         ((part, part_size),) = left.items()
         recording_id = part.name.split(".")[0].rsplit("-", 1)[1]
+        # the sandbox logs a request when its response ends: wait for the killed run's download
+        # of that recording to be logged, so it is not mistaken for one of the rerun's requests
+        content = f"/recording/{recording_id}/content"
+        settle = time.monotonic() + 10
+        while time.monotonic() < settle and not any(
+                content in r["path"] for r in list(app.state.sandbox.request_log)):
+            time.sleep(0.01)
         app.state.sandbox.request_log.clear()
         done = _cli(env, "run", "--org", "acme", "--json", *window)
         assert done.returncode == 0, done.stderr
         # the rerun continued the part: its first request for that recording asked from its size on
         resumed = [
-            r for r in app.state.sandbox.request_log if f"/recording/{recording_id}/content" in r["path"]
+            r for r in app.state.sandbox.request_log if content in r["path"]
         ]
         assert [(r["range"], r["status"]) for r in resumed] == [(f"bytes={part_size}-", 206)]
         verify = _cli(env, "verify", "--org", "acme", "--json", "--from", window[1], "--to", window[3])
