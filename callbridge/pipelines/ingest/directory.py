@@ -5,7 +5,9 @@ Light read per extension that owns communications, for its time zone), stores it
 removes the extensions the platform no longer lists. The ingest sweep offers it once a day per
 connection; turning ingest on (``ingest.subscription``) offers it at once when the connection has
 no directory yet. When the logging pipeline is installed the refresh then submits
-``logging.users``, which maps the directory's users to CRM users by email.
+``logging.users``, which maps the directory's users to CRM users by email, and, with webhooks on,
+``ingest.subscription``, which brings the subscription's per-extension message-store filters in
+line with the directory (an added extension gets its filter, a removed one loses it).
 """
 
 from __future__ import annotations
@@ -16,10 +18,10 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from callbridge.db.models import DirectoryEntry, SealedSecret
+from callbridge.db.models import DirectoryEntry, SealedSecret, WebhookSubscription
 from callbridge.jobs.queue import enqueue
 from callbridge.jobs.schedule import period_start
-from callbridge.pipelines.ingest.names import DIRECTORY, USERS
+from callbridge.pipelines.ingest.names import DIRECTORY, RENEW, USERS
 from callbridge.platforms.ringcentral.directory import (
     SEALED_PURPOSE,
     DirectoryChange,
@@ -85,6 +87,14 @@ async def refresh_directory(
             spec = runtime.registry.get(USERS)
             enqueue(session, runtime.clock, USERS, {"reason": "directory"},
                     key=f"{USERS}:directory:{connection}:{now.isoformat()}",
+                    max_attempts=spec.max_attempts or runtime.settings.job_max_attempts)
+        subscribed = session.scalars(select(WebhookSubscription.id).where(
+            WebhookSubscription.platform == "ringcentral", WebhookSubscription.connection == connection,
+            WebhookSubscription.status == "active")).first() is not None
+        if subscribed and runtime.settings.public_url and RENEW in runtime.registry:
+            spec = runtime.registry.get(RENEW)  # filters follow the directory now, not at the next upkeep
+            enqueue(session, runtime.clock, RENEW, {"connection": connection},
+                    key=f"{RENEW}:{connection}:directory@{now.isoformat()}",
                     max_attempts=spec.max_attempts or runtime.settings.job_max_attempts)
     runtime.broker.wake()
     log.info("extension directory %s: %d added, %d updated, %d removed; %d without email, %d without "

@@ -31,6 +31,7 @@ from callbridge.pipelines.ingest.sync import catch_up
 from callbridge.platforms.ringcentral.errors import AuthExpired, RateLimited, Unavailable
 from callbridge.platforms.ringcentral.factory import RingCentralSession
 from callbridge.platforms.ringcentral.normalise import PLATFORM, parse_time
+from callbridge.platforms.ringcentral.subscriptions import event_extension
 from callbridge.platforms.ringcentral.sync import read_message, recent_messages
 from callbridge.platforms.ringcentral.webhooks import MalformedDelivery, parse_envelope
 
@@ -73,10 +74,14 @@ async def _message_records(
     event_type: str,
     body: dict[str, Any],
     owner: str | None,
+    event: str = "",
 ) -> tuple[list[tuple[str | None, dict[str, Any]]], dict[str, Any]]:
     records: list[tuple[str | None, dict[str, Any]]] = []
+    # the extension whose store the event is about: the one its path names (a per-extension
+    # filter), else the body's; ``ownerId`` is the subscription's owner (the admin), the last resort
+    named = event_extension(event)
     if event_type == "message-store":
-        ext_id = str(body.get("extensionId") or owner or "")
+        ext_id = str(named or body.get("extensionId") or owner or "")
         ids = [str(i) for change in body.get("changes") or [] for i in change.get("newMessageIds") or []]
         if ids:
             for message_id in ids:
@@ -90,7 +95,8 @@ async def _message_records(
             ):
                 records.extend((ext_id, r) for r in page.records)
     else:
-        records.append((owner or (str(body["extensionId"]) if body.get("extensionId") else None), body))
+        found = named or (str(body["extensionId"]) if body.get("extensionId") else None)
+        records.append((found or owner, body))
     directory = ZoneDirectory(runtime, org_id, rc)
     zones = {}
     for ext_id, record in records:
@@ -120,7 +126,9 @@ def normalise(ctx: JobContext) -> None:
     elif event_type in ("message-store", "instant-sms", "fax", "voicemail"):
 
         async def fetch(rc: RingCentralSession) -> Any:
-            return await _message_records(runtime, org_id, rc, event_type, envelope.body, envelope.owner_id)
+            return await _message_records(
+                runtime, org_id, rc, event_type, envelope.body, envelope.owner_id, envelope.event
+            )
 
         records, zones = _with_rc(ctx, fetch)
         pieces = message_pieces(runtime, org_id, records, zones)
