@@ -6,7 +6,17 @@ from fastapi import APIRouter, FastAPI
 
 import callbridge
 from callbridge.runtime import Runtime
-from callbridge.web.api import audit, credentials, jobs, logging, members, organization, privacy, tokens
+from callbridge.web.api import (
+    audit,
+    credentials,
+    jobs,
+    logging,
+    members,
+    organization,
+    preferences,
+    privacy,
+    tokens,
+)
 from callbridge.web.errors import install_error_handlers
 from callbridge.web.health import router as health_router
 from callbridge.web.media import router as media_router
@@ -17,7 +27,8 @@ __all__ = ["API_PREFIX", "API_ROUTERS", "create_app"]
 
 API_PREFIX = "/api/v1"
 API_ROUTERS = tuple(
-    m.router for m in (organization, privacy, members, tokens, jobs, audit, credentials, logging)
+    m.router
+    for m in (organization, privacy, members, tokens, jobs, audit, credentials, logging, preferences)
 )
 
 

@@ -70,3 +70,68 @@ def support_session(runtime: Runtime, org: OrgFixture) -> str:
 
     who = owner_principal(runtime, org)
     return create_support_session(runtime, who, consent=True, consent_text=CONSENT_TEXT).id
+
+
+def give_extension(runtime: Runtime, org: OrgFixture, email: str, *, extension_type: str = "User") -> str:
+    """A phone extension with ``email`` in ``org``'s extension directory; returns its pseudonym."""
+    from callbridge.platforms.ringcentral.directory import Extension, store_extension
+
+    ext = Extension(id=str(uuid.uuid4().int % 10**9), email=email, name="Extension", type=extension_type,
+                    status="Enabled")
+    with runtime.db.tenant(org.id) as s:
+        row = store_extension(s, runtime.vault, lambda i: runtime.pseudonyms.pseudonym(s, "extension", i),
+                              "default", ext, runtime.clock.now())
+        return row.ref
+
+
+def members_with_extensions(runtime: Runtime, org: OrgFixture) -> None:
+    """Every member of ``org`` gets a phone extension with their email (those without one yet)."""
+    from callbridge.db.models import Membership, User
+    from callbridge.pipelines.logging.preferences import find_member_extension
+
+    with runtime.db.tenant(org.id) as s:
+        people = s.execute(select(User.id, User.email).join(Membership, Membership.user_id == User.id)).all()
+        missing = [email for user_id, email in people
+                   if find_member_extension(runtime, s, user_id)[0] is None]
+    for email in missing:
+        give_extension(runtime, org, email)
+
+
+def chosen_conversation(runtime: Runtime, org: OrgFixture) -> str:
+    """An SMS conversation on the organization's chosen list; returns its id."""
+    from callbridge.db.models import ChosenConversation
+    from callbridge.pipelines.logging.preferences import choose_conversation
+
+    ref = choose_conversation(runtime, org.id, f"+1650555{uuid.uuid4().int % 10**4:04d}", actor="test")
+    with runtime.db.tenant(org.id) as s:
+        return s.scalars(select(ChosenConversation.id).where(ChosenConversation.phone_ref == ref)).one()
+
+
+def own_chosen_conversation(runtime: Runtime, org: OrgFixture, token: str) -> str:
+    """An SMS conversation on the token holder's own list (they get an extension if needed)."""
+    from callbridge.db.models import ChosenConversation
+    from callbridge.pipelines.logging.preferences import choose_conversation, member_extension
+    from callbridge.tenancy import authenticate
+
+    members_with_extensions(runtime, org)
+    who = authenticate(runtime.db, runtime.clock, token)
+    with runtime.db.tenant(org.id) as s:
+        owner_ref = member_extension(runtime, s, who.user_id)
+    ref = choose_conversation(runtime, org.id, f"+1650555{uuid.uuid4().int % 10**4:04d}", owner_ref=owner_ref,
+                              actor=who.actor)
+    with runtime.db.tenant(org.id) as s:
+        return s.scalars(select(ChosenConversation.id).where(ChosenConversation.phone_ref == ref,
+                                                             ChosenConversation.scope != "org")).one()
+
+
+def lookalike_member_settings(runtime: Runtime, org: OrgFixture) -> str:
+    """``org``'s directory lists an extension with another organization's owner email (``owner@alpha
+    .example``), with own preferences and a chosen conversation: only a lookup that crossed
+    tenants would find them. Returns the extension's pseudonym."""
+    from callbridge.pipelines.logging.preferences import choose_conversation, save_preferences, user_scope
+
+    ref = give_extension(runtime, org, "owner@alpha.example")
+    with runtime.db.tenant(org.id) as s:
+        save_preferences(s, runtime.clock, user_scope(ref), {"log_fax": False}, actor="test")
+    choose_conversation(runtime, org.id, "+16505550199", owner_ref=ref, actor="test")
+    return ref

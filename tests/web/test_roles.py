@@ -25,6 +25,12 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("POST", "/api/v1/logging/communications/{activity_id}/relog"): {"owner", "admin", "member"},
     ("GET", "/api/v1/logging/connections"): READERS,
     ("DELETE", "/api/v1/logging/connections/{connection_id}"): MANAGERS,
+    ("GET", "/api/v1/logging/preferences"): ALL,
+    ("PUT", "/api/v1/logging/preferences/organization"): MANAGERS,
+    ("PUT", "/api/v1/logging/preferences/me"): {"owner", "admin", "member"},
+    ("GET", "/api/v1/logging/conversations"): ALL,
+    ("POST", "/api/v1/logging/conversations"): {"owner", "admin", "member"},
+    ("DELETE", "/api/v1/logging/conversations/{conversation_id}"): {"owner", "admin", "member"},
     ("GET", "/api/v1/me"): ALL,
     ("GET", "/api/v1/organization"): ALL,
     ("PATCH", "/api/v1/organization"): MANAGERS,
@@ -58,6 +64,9 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
 BODIES = {
     ("PATCH", "/api/v1/logging/communications/{activity_id}"): {"notes": "Call back Tuesday."},
     ("POST", "/api/v1/logging/communications/{activity_id}/resolve"): {"candidate": 0},
+    ("PUT", "/api/v1/logging/preferences/organization"): {"log_voicemail": False},
+    ("PUT", "/api/v1/logging/preferences/me"): {"log_voicemail": False},
+    ("POST", "/api/v1/logging/conversations"): {"number": "+16505550123", "scope": "me"},
     ("PATCH", "/api/v1/organization"): {"name": "Renamed"},
     ("POST", "/api/v1/members"): {"email": "new@alpha.example", "role": "member"},
     ("PATCH", "/api/v1/members/{member_id}"): {"role": "auditor"},
@@ -69,6 +78,9 @@ BODIES = {
 PREPARE = {
     ("GET", "/api/v1/organization/deletion"): objects.scheduled_deletion,
     ("DELETE", "/api/v1/organization/deletion"): objects.scheduled_deletion,
+    # a member's own settings need their phone extension (found by email)
+    ("PUT", "/api/v1/logging/preferences/me"): objects.members_with_extensions,
+    ("POST", "/api/v1/logging/conversations"): objects.members_with_extensions,
 }
 
 
@@ -90,6 +102,8 @@ def _params(runtime, org, path, caller_token):
         return {"activity_id": logging_objects.ambiguous_activity(runtime, org)}
     if "{session_id}" in path:
         return {"session_id": objects.support_session(runtime, org)}
+    if "{conversation_id}" in path:  # the caller's own: a member may remove it
+        return {"conversation_id": objects.own_chosen_conversation(runtime, org, caller_token)}
     if "{connection_id}" in path:
         from tests.web.test_disconnect import crm_connection
 

@@ -13,7 +13,9 @@ from sqlalchemy import select
 
 from callbridge.db.models import (
     ApiToken,
+    ChosenConversation,
     DeletionRequest,
+    LoggingPreference,
     Membership,
     Organization,
     SealedSecret,
@@ -51,6 +53,21 @@ ATTACKS: dict[tuple[str, str], Attack] = {
     ("GET", "/api/v1/logging/connections"): Attack(prepare=logging_objects.ambiguous_activity),
     ("DELETE", "/api/v1/logging/connections/{connection_id}"): Attack(
         lambda rt, b: {"connection_id": _crm_connection(rt, b)}
+    ),
+    ("GET", "/api/v1/logging/preferences"): Attack(prepare=objects.lookalike_member_settings),
+    ("PUT", "/api/v1/logging/preferences/organization"): Attack(
+        prepare=objects.lookalike_member_settings, body={"log_sms": False}
+    ),
+    # B's directory has an extension with A's owner email: only a lookup across tenants finds one
+    ("PUT", "/api/v1/logging/preferences/me"): Attack(
+        prepare=objects.lookalike_member_settings, body={"log_fax": True}, expect=409
+    ),
+    ("GET", "/api/v1/logging/conversations"): Attack(prepare=objects.lookalike_member_settings),
+    ("POST", "/api/v1/logging/conversations"): Attack(
+        prepare=objects.lookalike_member_settings, body={"number": "+16505550199", "scope": "me"}, expect=409
+    ),
+    ("DELETE", "/api/v1/logging/conversations/{conversation_id}"): Attack(
+        lambda rt, b: {"conversation_id": objects.chosen_conversation(rt, b)}
     ),
     ("GET", "/api/v1/me"): Attack(),
     ("GET", "/api/v1/organization"): Attack(),
@@ -113,6 +130,8 @@ def _b_state(runtime, bravo) -> dict[str, Any]:
             "secrets": sorted((c.id, c.updated_at) for c in s.scalars(select(SealedSecret))),
             "deletions": sorted((d.id, d.cancelled_at) for d in s.scalars(select(DeletionRequest))),
             "support": sorted(x.id for x in s.scalars(select(SupportSession))),
+            "preferences": sorted((p.scope, str(p.settings)) for p in s.scalars(select(LoggingPreference))),
+            "chosen": sorted((c.id, c.scope) for c in s.scalars(select(ChosenConversation))),
         }
 
 
