@@ -8,6 +8,8 @@ also poll the database on every tick.
 from __future__ import annotations
 
 import logging
+import math
+import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -42,11 +44,20 @@ class Broker:
         self.huey = huey
         self._hinted: list[str | None] = []
         self._wake_task = huey.task(name="callbridge.wake")(self._hinted.append)
+        self._last_wake = -math.inf
 
-    def wake(self, job_id: str | None = None) -> None:
-        """Ask a worker to look now; a broker outage only delays work until the next tick."""
+    def wake(self, job_id: str | None = None, *, coalesce_seconds: float = 0.0) -> None:
+        """Ask a worker to look now; a broker outage only delays work until the next tick.
+
+        With ``coalesce_seconds``, a wake-up within that long of the previous one is not sent: a
+        burst (webhook deliveries) needs one bell, and workers poll the database every tick anyway.
+        """
+        sent_at = time.monotonic()
+        if coalesce_seconds and sent_at - self._last_wake < coalesce_seconds:
+            return
         try:
             self._wake_task(job_id)
+            self._last_wake = sent_at
         except Exception as exc:
             log.warning(
                 "job broker unreachable (%s); the worker's next tick will pick the job up", type(exc).__name__

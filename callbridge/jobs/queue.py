@@ -32,8 +32,13 @@ def enqueue(
     key: str,
     max_attempts: int,
     run_at: datetime | None = None,
+    new_key: bool = False,
 ) -> tuple[Job, bool]:
-    """Add the job unless one with the same key exists; returns ``(job, created)``."""
+    """Add the job unless one with the same key exists; returns ``(job, created)``.
+
+    ``new_key``: the caller made the key from a row created in this transaction, so no job can
+    hold it yet and the lookup is skipped (the unique index still guards it).
+    """
     organization_id = scope_of(session).organization_id
     scoped_key = f"{organization_id or 'system'}/{key}"
     encoded = json.dumps(payload, sort_keys=True)
@@ -43,9 +48,10 @@ def enqueue(
             field="payload",
             hint="pass ids of stored rows, not their content",
         )
-    existing = session.scalars(select(Job).where(Job.idempotency_key == scoped_key)).one_or_none()
-    if existing is not None:
-        return existing, False
+    if not new_key:
+        existing = session.scalars(select(Job).where(Job.idempotency_key == scoped_key)).one_or_none()
+        if existing is not None:
+            return existing, False
     now = clock.now()
     job = Job(
         organization_id=organization_id,

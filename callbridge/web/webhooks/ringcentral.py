@@ -36,21 +36,18 @@ from callbridge.platforms.ringcentral.webhooks import (
 )
 from callbridge.runtime import Runtime
 from callbridge.web.errors import error_response
+from callbridge.web.webhooks.body import read_limited
 
 __all__ = ["router"]
 
 router = APIRouter(tags=["webhooks"])
 PLATFORM = "ringcentral"
+WAKE_COALESCE_SECONDS = 0.2  # one bell per burst of deliveries; workers also poll every tick
 
 
 class UnknownRoute(CallbridgeError):
     code = "not_found"
     http_status = 404
-
-
-class BodyTooLarge(CallbridgeError):
-    code = "payload_too_large"
-    http_status = 413
 
 
 @dataclass(frozen=True)
@@ -111,24 +108,29 @@ def _route_and_token(runtime: Runtime, route_key: str) -> tuple[str, str]:
     return org_id, token
 
 
+def _duplicate(runtime: Runtime, org_id: str, key: str) -> Accepted:
+    """Count a delivery whose event is stored already (a retry, or two copies at once)."""
+    with runtime.db.tenant(org_id) as session:
+        existing = session.scalars(select(InboxEvent.id).where(InboxEvent.dedupe_key == key)).first()
+        if existing is not None:
+            session.execute(
+                update(InboxEvent)
+                .where(InboxEvent.id == existing)
+                .values(duplicates=InboxEvent.duplicates + 1)
+                .execution_options(synchronize_session=False)
+            )
+    return Accepted(existing or "", duplicate=True, ignored=False, job_id=None)
+
+
 def _accept(runtime: Runtime, route_key: str, delivery: Delivery) -> Accepted:
     org_id, token = _route_and_token(runtime, route_key)
     verify_delivery(delivery, token)
     envelope = parse_envelope(delivery.body)
     now = runtime.clock.now()
     key = envelope.dedupe_key
-    try:
+    ignored = envelope.event_type is None
+    try:  # a new event is the common case: insert first, and let the unique key find duplicates
         with runtime.db.tenant(org_id) as session:
-            existing = session.scalars(select(InboxEvent.id).where(InboxEvent.dedupe_key == key)).first()
-            if existing is not None:
-                session.execute(
-                    update(InboxEvent)
-                    .where(InboxEvent.id == existing)
-                    .values(duplicates=InboxEvent.duplicates + 1)
-                    .execution_options(synchronize_session=False)
-                )
-                return Accepted(existing, duplicate=True, ignored=False, job_id=None)
-            ignored = envelope.event_type is None
             row = InboxEvent(
                 platform=PLATFORM,
                 dedupe_key=key,
@@ -158,41 +160,22 @@ def _accept(runtime: Runtime, route_key: str, delivery: Delivery) -> Accepted:
                     {"inbox_id": row.id},
                     key=normalise_key(row.id),
                     max_attempts=runtime.settings.job_max_attempts,
+                    new_key=True,  # the inbox row was inserted just above
                 )
                 job_id = job.id
             accepted = Accepted(row.id, duplicate=False, ignored=ignored, job_id=job_id)
     except IntegrityError:
-        # the same event, delivered twice at once: the other copy is stored; this one is a duplicate
-        return Accepted("", duplicate=True, ignored=False, job_id=None)
+        return _duplicate(runtime, org_id, key)
     if accepted.job_id is not None:
-        runtime.broker.wake(accepted.job_id)
+        runtime.broker.wake(accepted.job_id, coalesce_seconds=WAKE_COALESCE_SECONDS)
     return accepted
-
-
-async def _read_limited(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
-    too_large = BodyTooLarge(
-        f"The delivery is larger than {limit} bytes.",
-        field="body",
-        hint="raise CALLBRIDGE_WEBHOOK_MAX_BODY_BYTES if RingCentral's events legitimately exceed it",
-    )
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise too_large
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise too_large
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 @router.post("/webhooks/ringcentral/{route_key}", include_in_schema=True, summary="RingCentral webhook")
 async def receive(route_key: str, request: Request) -> Response:
     runtime: Runtime = request.app.state.runtime
     try:
-        body = await _read_limited(request, runtime.settings.webhook_max_body_bytes)
+        body = await read_limited(request, runtime.settings.webhook_max_body_bytes, "RingCentral")
         delivery = Delivery(dict(request.headers), body)
         echo = is_handshake(delivery)
         if echo is not None:

@@ -60,6 +60,7 @@ from callbridge.platforms.zoom.webhooks import (
 )
 from callbridge.runtime import Runtime
 from callbridge.web.errors import error_response
+from callbridge.web.webhooks.body import read_limited
 
 __all__ = ["router"]
 
@@ -72,11 +73,6 @@ RECONNECT = "reinstall the Zoom app and run 'callbridge connect zoom' to turn th
 class UnknownRoute(CallbridgeError):
     code = "not_found"
     http_status = 404
-
-
-class BodyTooLarge(CallbridgeError):
-    code = "payload_too_large"
-    http_status = 413
 
 
 class AlreadySeen(Conflict):
@@ -226,30 +222,11 @@ def _handle(runtime: Runtime, route_key: str, delivery: Delivery) -> dict[str, A
     return {"status": outcome.status}
 
 
-async def _read_limited(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
-    too_large = BodyTooLarge(
-        f"The delivery is larger than {limit} bytes.",
-        field="body",
-        hint="raise CALLBRIDGE_WEBHOOK_MAX_BODY_BYTES if Zoom's events legitimately exceed it",
-    )
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise too_large
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise too_large
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 @router.post("/webhooks/zoom/{route_key}", include_in_schema=True, summary="Zoom webhook")
 async def receive(route_key: str, request: Request) -> Response:
     runtime: Runtime = request.app.state.runtime
     try:
-        body = await _read_limited(request, runtime.settings.webhook_max_body_bytes)
+        body = await read_limited(request, runtime.settings.webhook_max_body_bytes, "Zoom")
         delivery = Delivery(dict(request.headers), body)
         answer = await run_in_threadpool(_handle, runtime, route_key, delivery)
     except CallbridgeError as exc:
