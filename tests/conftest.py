@@ -162,3 +162,22 @@ def shared_fixtures() -> Path:
             pytest.fail(f"{path} is missing in CI: the vendor samples must sit beside the project")
         pytest.skip(f"vendor samples not found at {path}")
     return path
+
+
+@pytest.fixture
+def cli_env(backend, monkeypatch):
+    """Environment for the CLI run in-process (CliRunner) against this test's backend."""
+    from callbridge.cli import common
+
+    monkeypatch.setattr(common.console, "width", 400)
+    monkeypatch.setattr(common.err_console, "width", 400)
+    for name, value in {
+        "CALLBRIDGE_DATABASE_URL": backend.database_url,
+        "CALLBRIDGE_JOBS_URL": backend.jobs_url,
+        "CALLBRIDGE_JOBS_NAME": backend.jobs_name,
+        "CALLBRIDGE_KEYS": TEST_KEYS,
+        "CALLBRIDGE_DATA_DIR": str(backend.root / "data"),
+        "CALLBRIDGE_CONFIG_FILE": "/nonexistent.toml",
+        "CALLBRIDGE_LOG_LEVEL": "WARNING",
+    }.items():
+        monkeypatch.setenv(name, value)

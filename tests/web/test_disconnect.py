@@ -44,7 +44,6 @@ from callbridge.pipelines.logging.connections import (
 from callbridge.runtime import Runtime
 from callbridge.sandbox.crm import SANDBOXES
 from callbridge.sandbox.ringcentral.server import running_server
-from tests.conftest import TEST_KEYS
 from tests.factories import OrgFixture, make_organization, member_token
 from tests.pipelines.logging.support import (
     ALAN,
@@ -334,23 +333,10 @@ def test_logged_data_is_kept_and_later_communications_wait_instead_of_dying(runt
 
 # -- the CLI ---------------------------------------------------------------------------------------
 @pytest.fixture
-def cli_env(backend, monkeypatch):
-    from callbridge.cli import common
-
-    monkeypatch.setattr(common.console, "width", 400)
-    monkeypatch.setattr(common.err_console, "width", 400)
-    for name, value in {
-        "CALLBRIDGE_DATABASE_URL": backend.database_url,
-        "CALLBRIDGE_JOBS_URL": backend.jobs_url,
-        "CALLBRIDGE_JOBS_NAME": backend.jobs_name,
-        "CALLBRIDGE_KEYS": TEST_KEYS,
-        "CALLBRIDGE_DATA_DIR": str(backend.root / "data"),
-        "CALLBRIDGE_CONFIG_FILE": "/nonexistent.toml",
-        "CALLBRIDGE_LOG_LEVEL": "WARNING",
-        "CALLBRIDGE_HTTP_MAX_RETRIES": "0",
-        "CALLBRIDGE_ALLOW_PRIVATE_DESTINATIONS": "true",  # the sandbox listens on loopback
-    }.items():
-        monkeypatch.setenv(name, value)
+def cli_env(cli_env, monkeypatch):
+    """The shared CLI environment (tests/conftest.py), plus what these tests need."""
+    monkeypatch.setenv("CALLBRIDGE_HTTP_MAX_RETRIES", "0")
+    monkeypatch.setenv("CALLBRIDGE_ALLOW_PRIVATE_DESTINATIONS", "true")  # the sandbox listens on loopback
 
 
 def _cli(*args: str) -> Any:

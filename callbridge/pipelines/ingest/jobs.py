@@ -152,15 +152,20 @@ def _finish(ctx: JobContext, inbox_id: str, status: str, reason: str | None) -> 
 
 
 # -- ingest.sync / ingest.subscription -------------------------------------------------------
-def sync(ctx: JobContext) -> None:
+def _connection_step(ctx: JobContext, step: Callable[..., Awaitable[T]]) -> tuple[str, str, T]:
+    """Run ``step(runtime, org_id, rc, connection=…)`` for the job's connection: (org, connection, result)."""
     connection = str(ctx.payload.get("connection", "default"))
     assert ctx.organization_id is not None
     org_id = ctx.organization_id
 
-    async def work(rc: RingCentralSession) -> Any:
-        return await catch_up(ctx.runtime, org_id, rc, connection=connection)
+    async def work(rc: RingCentralSession) -> T:
+        return await step(ctx.runtime, org_id, rc, connection=connection)
 
-    result = _with_rc(ctx, work, connection)
+    return org_id, connection, _with_rc(ctx, work, connection)
+
+
+def sync(ctx: JobContext) -> None:
+    _, _, result = _connection_step(ctx, catch_up)
     log.info(
         "ingest sync: %d calls, %d messages read, %d communications changed",
         result.calls_read,
@@ -170,14 +175,7 @@ def sync(ctx: JobContext) -> None:
 
 
 def subscription(ctx: JobContext) -> None:
-    connection = str(ctx.payload.get("connection", "default"))
-    assert ctx.organization_id is not None
-    org_id = ctx.organization_id
-
-    async def work(rc: RingCentralSession) -> Any:
-        return await ensure_subscription(ctx.runtime, org_id, rc, connection=connection)
-
-    state = _with_rc(ctx, work, connection)
+    org_id, connection, state = _connection_step(ctx, ensure_subscription)
     if state.action == "polling-only":
         log.info(state.message)
     if not has_directory(ctx.runtime, org_id, connection):  # ingest just turned on: learn who is who
@@ -186,14 +184,7 @@ def subscription(ctx: JobContext) -> None:
 
 
 def directory_job(ctx: JobContext) -> None:
-    connection = str(ctx.payload.get("connection", "default"))
-    assert ctx.organization_id is not None
-    org_id = ctx.organization_id
-
-    async def work(rc: RingCentralSession) -> Any:
-        return await refresh_directory(ctx.runtime, org_id, rc, connection=connection)
-
-    _with_rc(ctx, work, connection)
+    _connection_step(ctx, refresh_directory)
 
 
 # -- ingest.sweep (system) -------------------------------------------------------------------

@@ -36,18 +36,13 @@ from callbridge.platforms.ringcentral.webhooks import (
 )
 from callbridge.runtime import Runtime
 from callbridge.web.errors import error_response
-from callbridge.web.webhooks.body import read_limited
+from callbridge.web.webhooks.common import UnknownRoute, read_limited
 
 __all__ = ["router"]
 
 router = APIRouter(tags=["webhooks"])
 PLATFORM = "ringcentral"
 WAKE_COALESCE_SECONDS = 0.2  # one bell per burst of deliveries; workers also poll every tick
-
-
-class UnknownRoute(CallbridgeError):
-    code = "not_found"
-    http_status = 404
 
 
 @dataclass(frozen=True)

@@ -60,7 +60,7 @@ from callbridge.platforms.zoom.webhooks import (
 )
 from callbridge.runtime import Runtime
 from callbridge.web.errors import error_response
-from callbridge.web.webhooks.body import read_limited
+from callbridge.web.webhooks.common import UnknownRoute, read_limited
 
 __all__ = ["router"]
 
@@ -68,11 +68,6 @@ log = logging.getLogger(__name__)
 router = APIRouter(tags=["webhooks"])
 NOT_BUILT = "zoom normalisation not built yet"
 RECONNECT = "reinstall the Zoom app and run 'callbridge connect zoom' to turn the endpoint on again"
-
-
-class UnknownRoute(CallbridgeError):
-    code = "not_found"
-    http_status = 404
 
 
 class AlreadySeen(Conflict):

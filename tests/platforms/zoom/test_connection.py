@@ -11,7 +11,6 @@ from typer.testing import CliRunner
 from callbridge.db.models import AuditEntry, Job, SealedSecret, WebhookSubscription
 from callbridge.errors import InvalidInput
 from callbridge.platforms.zoom.connection import OAUTH, PURPOSE, WEBHOOK_SECRET, connect_zoom
-from tests.conftest import TEST_KEYS
 from tests.factories import make_organization
 from tests.platforms.zoom.support import OTHER_SECRET, SECRET
 
@@ -88,22 +87,9 @@ def test_bad_input_is_refused_without_echoing_secrets_and_stores_nothing(runtime
 
 
 @pytest.fixture
-def cli_env(backend, monkeypatch):
-    from callbridge.cli import common
-
-    monkeypatch.setattr(common.console, "width", 400)
-    monkeypatch.setattr(common.err_console, "width", 400)
-    for name, value in {
-        "CALLBRIDGE_DATABASE_URL": backend.database_url,
-        "CALLBRIDGE_JOBS_URL": backend.jobs_url,
-        "CALLBRIDGE_JOBS_NAME": backend.jobs_name,
-        "CALLBRIDGE_KEYS": TEST_KEYS,
-        "CALLBRIDGE_DATA_DIR": str(backend.root / "data"),
-        "CALLBRIDGE_CONFIG_FILE": "/nonexistent.toml",
-        "CALLBRIDGE_PUBLIC_URL": "https://cb.example.com",
-        "CALLBRIDGE_LOG_LEVEL": "WARNING",
-    }.items():
-        monkeypatch.setenv(name, value)
+def cli_env(cli_env, monkeypatch):
+    """The shared CLI environment (tests/conftest.py), plus what these tests need."""
+    monkeypatch.setenv("CALLBRIDGE_PUBLIC_URL", "https://cb.example.com")
 
 
 def test_cli_connect_zoom_prints_the_url_to_paste(runtime, cli_env, monkeypatch):

@@ -1,4 +1,4 @@
-"""Reading a webhook delivery's body without ever holding more than the configured limit."""
+"""What every webhook route shares: its refusals, and reading a body within the size limit."""
 
 from __future__ import annotations
 
@@ -6,7 +6,12 @@ from fastapi import Request
 
 from callbridge.errors import CallbridgeError
 
-__all__ = ["BodyTooLarge", "read_limited"]
+__all__ = ["BodyTooLarge", "UnknownRoute", "read_limited"]
+
+
+class UnknownRoute(CallbridgeError):
+    code = "not_found"
+    http_status = 404
 
 
 class BodyTooLarge(CallbridgeError):
